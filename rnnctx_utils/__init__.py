@@ -1,0 +1,1 @@
+"""rnnctx_utils: reverse-engineering contextual processing in sentiment RNNs."""
