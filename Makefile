@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 BOOKFLAGS ?= --keep-going
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1
 
-.PHONY: book test install lint clean clean-cache benchmarks
+.PHONY: book test install lint clean clean-cache benchmarks check-browser
 
 # Reinstall whenever the requirements change.
 $(STAMP): pyproject.toml
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check rnnctx_utils tests notebooks benchmarks
+	$(BIN)/ruff check rnnctx_utils tests notebooks benchmarks .ci book/_ext
 	$(BIN)/mypy rnnctx_utils
 
 test: lint
@@ -28,11 +28,16 @@ test: lint
 book: $(STAMP)
 	$(OFFLINE) $(BIN)/jupyter-book build . $(BOOKFLAGS)
 
+# Open every page of _build/html in headless Chromium (apt-get install chromium), offline; fails on
+# console errors, missing images, unrendered math, error cells; screenshots in _build/screenshots.
+check-browser: $(STAMP)
+	$(BIN)/python .ci/check_browser.py _build/html
+
 benchmarks: $(STAMP)
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf _build/html _build/jupyter_execute _build/.doctrees _build/.jupyter_cache
+	rm -rf _build/html _build/jupyter_execute _build/.doctrees _build/.jupyter_cache _build/screenshots
 
 clean-cache:
 	rm -rf _build/cache
