@@ -72,10 +72,10 @@ class Config:
     n_hidden: int = 128
     batch_size: int = 64
     n_steps: int = 3_000
-    learning_rate: float = 5e-3
-    lr_decay: float = 0.7
+    learning_rate: float = 2e-3
+    lr_decay: float = 0.5
     grad_clip: float = 1.0
-    l2: float = 1e-5
+    l2: float = 1e-4
     eval_every: int = 250
     seed: int = 0
     n_analysis_docs: int = 1_000

@@ -1,0 +1,52 @@
+"""The cache key covers every module that can change a trained model (no stale artifacts)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from rnnctx_utils import artifacts
+
+PACKAGE = Path(artifacts.__file__).resolve().parent
+
+
+def _package_imports(path: Path) -> set[str]:
+    """Module files of rnnctx_utils imported anywhere in ``path`` (top level or in functions)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "rnnctx_utils":
+                found |= {f"{alias.name}.py" for alias in node.names}
+            elif node.module.startswith("rnnctx_utils."):
+                found.add(node.module.split(".")[1] + ".py")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("rnnctx_utils."):
+                    found.add(alias.name.split(".")[1] + ".py")
+    return found
+
+
+def test_training_modules_are_closed_under_imports() -> None:
+    """Everything experiment.py reaches, transitively, is hashed into the cache key."""
+    todo, seen = ["experiment.py"], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo += [m for m in _package_imports(PACKAGE / name) if (PACKAGE / m).exists()]
+    missing = seen - set(artifacts.TRAINING_MODULES)
+    assert not missing, f"add {sorted(missing)} to artifacts.TRAINING_MODULES"
+    # The toy language's model is trained by toy.py on cells.py (its analysis functions
+    # import the dynamics toolkit, which does not change the trained weights).
+    assert {"toy.py", "cells.py"} <= set(artifacts.TRAINING_MODULES)
+
+
+def test_source_digest_tracks_training_code_only(tmp_path: Path) -> None:
+    for name in artifacts.TRAINING_MODULES:
+        (tmp_path / name).write_text(f"# {name}\n")
+    before = artifacts.source_digest(tmp_path)
+    (tmp_path / "plots_or_analysis.py").write_text("x = 1\n")
+    assert artifacts.source_digest(tmp_path) == before
+    (tmp_path / "train.py").write_text("# train.py changed\n")
+    assert artifacts.source_digest(tmp_path) != before
