@@ -1,0 +1,423 @@
+"""Benchmark: the dynamics toolkit against an Adam-only finder and a per-matrix numpy loop.
+
+Run: ``.venv/bin/python benchmarks/bench_fixed_points.py`` (about 4–6 minutes on 2 CPU cores).
+
+All contenders work on the same trained 128-unit GRU line attractor and the same 1,000 seeds,
+side by side in one run:
+
+1. Train a GRU to integrate word valence: 24 random "words" with fixed random embeddings and
+   valences in {−2, −1, 0, +1, +2}; a sequence of 40 words is labelled by the sign of its
+   valence sum (logistic loss on ``w·h_T + b``). Integrating valence along a line is the
+   solution a GRU finds (P1), so the trained network is a line attractor.
+2. Seeds: 1,000 states visited on 400 random sequences.
+3. Baseline finder, written here like the authors' (renn / tutorial): plain Adam with learning
+   rate 0.01 on the MEAN of q over all seeds, stopped when the mean q < tol or after a fixed
+   budget; float32.
+4. ``find_fixed_points(method="slow")``: per-point stopping, decaying Adam.
+5. ``find_fixed_points(method="exact")``: batched Levenberg–Marquardt, float64.
+6. Jacobians + eigen-decomposition with left eigenvectors at 1,000 points: batched
+   (``recurrent_jacobians`` + ``eigenmodes``) against a per-matrix loop
+   (jitted single-point Jacobian, ``np.linalg.eig``, ``np.linalg.pinv``).
+
+Every timing includes compilation, as a reader would experience it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from rnnctx_utils import cells
+from rnnctx_utils import fixed_points as fp
+from rnnctx_utils import linearize as lin
+
+N_HIDDEN = 128
+N_EMBED = 32
+N_WORDS = 24
+SEQ_LEN = 40
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. A trained GRU line attractor
+
+
+def make_task(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Word embeddings [N_WORDS, N_EMBED] (fixed, random) and valences [N_WORDS]."""
+    rng = np.random.default_rng(seed)
+    embeddings = rng.normal(size=(N_WORDS, N_EMBED)).astype(np.float32) / np.sqrt(N_EMBED)
+    valence = np.array([-2, -1, 1, 2] * 3 + [0] * 12, np.float32)
+    return embeddings, valence
+
+
+def sample_batch(
+    rng: np.random.Generator, valence: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Random word sequences [n, SEQ_LEN] and labels [n] (sign of the valence sum; ties −)."""
+    words = rng.integers(0, N_WORDS, size=(n, SEQ_LEN))
+    labels = (valence[words].sum(1) > 0).astype(np.float32)
+    return words, labels
+
+
+def train_gru(seed: int = 0, n_steps: int = 600) -> dict[str, Any]:
+    """Train the integrator; returns params, embeddings, valence, accuracy and seconds."""
+    cell = cells.get_cell("gru")
+    embeddings, valence = make_task(seed)
+    key = jax.random.PRNGKey(seed)
+    params = {
+        "cell": cell.init(key, N_EMBED, N_HIDDEN),
+        "h0": jnp.zeros(N_HIDDEN),
+        "w": jax.random.normal(jax.random.fold_in(key, 1), (N_HIDDEN,)) / np.sqrt(N_HIDDEN),
+        "b": jnp.zeros(()),
+    }
+    emb = jnp.asarray(embeddings)
+
+    def final_state(p: dict, words: jax.Array) -> jax.Array:
+        xs = cell.project_inputs(p["cell"], emb[words])  # [T, 3n]
+
+        def body(h: jax.Array, px: jax.Array) -> tuple[jax.Array, None]:
+            return cell.recur(p["cell"], h, px), None
+
+        return jax.lax.scan(body, p["h0"], xs)[0]
+
+    def loss_fn(p: dict, words: jax.Array, labels: jax.Array) -> jax.Array:
+        logits = jax.vmap(final_state, in_axes=(None, 0))(p, words) @ p["w"] + p["b"]
+        return optax.sigmoid_binary_cross_entropy(logits, labels).mean()
+
+    optimizer = optax.chain(
+        optax.clip_by_global_norm(1.0),
+        optax.adam(optax.exponential_decay(3e-3, 1000, 0.3)),
+    )
+    opt_state = optimizer.init(params)
+
+    @jax.jit
+    def update(p: dict, s: Any, words: jax.Array, labels: jax.Array) -> tuple:
+        loss, grads = jax.value_and_grad(loss_fn)(p, words, labels)
+        updates, s = optimizer.update(grads, s, p)
+        return optax.apply_updates(p, updates), s, loss
+
+    rng = np.random.default_rng(seed + 1)
+    start = time.perf_counter()
+    for _ in range(n_steps):
+        words, labels = sample_batch(rng, valence, 128)
+        params, opt_state, _ = update(params, opt_state, words, labels)
+    seconds = time.perf_counter() - start
+    words, labels = sample_batch(np.random.default_rng(seed + 2), valence, 2000)
+    logits = (
+        jax.vmap(final_state, in_axes=(None, 0))(params, jnp.asarray(words)) @ params["w"]
+        + params["b"]
+    )
+    accuracy = float(((np.asarray(logits) > 0) == (labels > 0.5)).mean())
+    return {
+        "params": jax.tree.map(np.asarray, params),
+        "embeddings": embeddings,
+        "valence": valence,
+        "accuracy": accuracy,
+        "seconds": seconds,
+    }
+
+
+def visited_states(model: dict, n_sequences: int, seed: int) -> np.ndarray:
+    """States [n_sequences * SEQ_LEN, S] visited on random sequences."""
+    cell = cells.get_cell("gru")
+    p = jax.tree.map(jnp.asarray, model["params"])
+    words, _ = sample_batch(np.random.default_rng(seed), model["valence"], n_sequences)
+    xs = jnp.asarray(model["embeddings"])[words]
+
+    def run(x_seq: jax.Array) -> jax.Array:
+        def body(h: jax.Array, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+            h = cell.step(p["cell"], h, x)
+            return h, h
+
+        return jax.lax.scan(body, p["h0"], x_seq)[1]
+
+    return np.asarray(jax.jit(jax.vmap(run))(xs)).reshape(-1, N_HIDDEN)
+
+
+def cell_function(model: dict) -> Callable[[jax.Array, jax.Array], jax.Array]:
+    """F(h, x) with the trained parameters bound (float32 jax arrays)."""
+    cell = cells.get_cell("gru")
+    cell_params = jax.tree.map(jnp.asarray, model["params"]["cell"])
+
+    def F(h: jax.Array, x: jax.Array) -> jax.Array:
+        return cell.step(cell_params, h, x)
+
+    return F
+
+
+def save_model(path: str, model: dict) -> None:
+    """Write the trained model to an npz (to rerun the benchmark without training)."""
+    params = model["params"]
+    np.savez(
+        path,
+        **{f"cell_{k}": v for k, v in params["cell"].items()},
+        h0=params["h0"],
+        w=params["w"],
+        b=params["b"],
+        embeddings=model["embeddings"],
+        valence=model["valence"],
+        accuracy=model["accuracy"],
+        seconds=model["seconds"],
+    )
+
+
+def load_model(path: str) -> dict:
+    """Read a model written by :func:`save_model`."""
+    with np.load(path) as data:
+        cell = {k[5:]: data[k] for k in data.files if k.startswith("cell_")}
+        params = {"cell": cell, "h0": data["h0"], "w": data["w"], "b": data["b"]}
+        return {
+            "params": params,
+            "embeddings": data["embeddings"],
+            "valence": data["valence"],
+            "accuracy": float(data["accuracy"]),
+            "seconds": float(data["seconds"]),
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. The baseline finder: Adam 0.01 on the mean of q, stopped when the mean q < tol
+
+
+def baseline_finder(
+    F: Callable,
+    seeds: np.ndarray,
+    n_inputs: int,
+    *,
+    tol: float = 1e-8,
+    learning_rate: float = 0.01,
+    max_iterations: int = 5_000,
+    check_every: int = 100,
+) -> dict[str, Any]:
+    """Adam on mean q, float32, checked every ``check_every`` iterations (like a training
+    loop that prints its loss); returns the points at the best mean q and the time it took
+    to get there."""
+    x = jnp.zeros(n_inputs)
+    optimizer = optax.adam(learning_rate)
+
+    def speeds(h: jax.Array) -> jax.Array:
+        r = jax.vmap(F, in_axes=(0, None))(h, x) - h
+        return 0.5 * jnp.sum(r * r, axis=1)
+
+    @jax.jit
+    def run(h: jax.Array, state: Any) -> tuple[jax.Array, Any, jax.Array]:
+        def body(_: int, carry: tuple) -> tuple:
+            h, state = carry
+            grads = jax.grad(lambda v: speeds(v).mean())(h)
+            updates, state = optimizer.update(grads, state)
+            return h + updates, state
+
+        h, state = jax.lax.fori_loop(0, check_every, body, (h, state))
+        return h, state, speeds(h)
+
+    start = time.perf_counter()
+    h = jnp.asarray(seeds, jnp.float32)
+    state = optimizer.init(h)
+    best: dict[str, Any] = {"mean_q": np.inf}
+    iterations = 0
+    while iterations < max_iterations:
+        h, state, q = run(h, state)
+        iterations += check_every
+        q = np.asarray(q, np.float64)
+        if q.mean() < best["mean_q"]:
+            best = {
+                "mean_q": float(q.mean()),
+                "points": np.asarray(h),
+                "q": q,
+                "seconds": time.perf_counter() - start,
+                "iterations": iterations,
+            }
+        if q.mean() < tol:
+            break
+    best["total_seconds"] = time.perf_counter() - start
+    best["total_iterations"] = iterations
+    return best
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. The per-matrix baseline for Jacobians + eigen-decomposition
+
+
+def baseline_eigen(F: Callable, points: np.ndarray, n_inputs: int) -> float:
+    """Seconds for: per point, a jitted Jacobian, ``np.linalg.eig`` and ``np.linalg.pinv``."""
+    x = jnp.zeros(n_inputs)
+    jacobian = jax.jit(jax.jacfwd(lambda h: F(h, x)))
+    start = time.perf_counter()
+    for h in points:
+        J = np.asarray(jacobian(jnp.asarray(h, jnp.float32)))
+        eigenvalues, right = np.linalg.eig(J)
+        order = np.argsort(-np.abs(eigenvalues))
+        right = right[:, order]
+        np.linalg.pinv(right)
+    return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------------------------------------
+# Metrics
+
+
+def readout_coverage(
+    points: np.ndarray, w: np.ndarray, b: float, low: float, high: float, n_bins: int = 20
+) -> tuple[float, float]:
+    """(fraction of n_bins equal bins of [low, high] holding a point, span of the points'
+    readouts divided by high − low)."""
+    if len(points) == 0:
+        return 0.0, 0.0
+    readout = points @ w + b
+    edges = np.linspace(low, high, n_bins + 1)
+    hit = np.unique(
+        np.clip(np.searchsorted(edges, readout) - 1, 0, n_bins - 1)[
+            (readout >= low) & (readout <= high)
+        ]
+    )
+    span = (min(readout.max(), high) - max(readout.min(), low)) / (high - low)
+    return len(hit) / n_bins, max(span, 0.0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--train-steps", type=int, default=600)
+    parser.add_argument("--model", default="", help="load a trained model (npz) instead")
+    parser.add_argument("--save", default="", help="save the trained model to this npz")
+    parser.add_argument("--seeds", type=int, default=1000)
+    parser.add_argument("--baseline-iterations", type=int, default=5000)
+    parser.add_argument(
+        "--eigen-loop-default-threads",
+        type=int,
+        default=200,
+        help="matrices for the default-BLAS-threads loop (scaled to --seeds)",
+    )
+    args = parser.parse_args()
+
+    rows: list[tuple[str, str, str]] = []
+    if args.model:
+        model = load_model(args.model)
+    else:
+        model = train_gru(n_steps=args.train_steps)
+        if args.save:
+            save_model(args.save, model)
+    print(
+        f"GRU {N_HIDDEN} units: accuracy {model['accuracy']:.3f}, "
+        f"trained in {model['seconds']:.0f} s",
+        flush=True,
+    )
+    F = cell_function(model)
+    w, b = model["params"]["w"].astype(np.float64), float(model["params"]["b"])
+    states = visited_states(model, 400, seed=3)
+    seeds = states[np.random.default_rng(0).choice(len(states), args.seeds, replace=False)]
+    visited_readout = states @ w + b
+    low, high = np.percentile(visited_readout, [1, 99])
+    print(f"visited readout 1-99%: [{low:.1f}, {high:.1f}]", flush=True)
+
+    # 3. baseline
+    base = baseline_finder(F, seeds, N_EMBED, max_iterations=args.baseline_iterations)
+    q_base = base["q"]
+    cov_base_8 = readout_coverage(base["points"][q_base < 1e-8], w, b, low, high)
+    cov_base_4 = readout_coverage(base["points"][q_base < 1e-4], w, b, low, high)
+    print(
+        f"baseline: best mean q {base['mean_q']:.2e} after {base['iterations']} it, "
+        f"{base['seconds']:.1f} s (ran {base['total_seconds']:.1f} s)",
+        flush=True,
+    )
+
+    # 4. slow
+    start = time.perf_counter()
+    slow = fp.find_fixed_points(F, seeds, tol=1e-4, method="slow", n_inputs=N_EMBED)
+    t_slow = time.perf_counter() - start
+    cov_slow = readout_coverage(slow.points[slow.converged], w, b, low, high)
+    cov_seeds = readout_coverage(seeds, w, b, low, high)
+    print(f"slow: {slow.summary()} in {t_slow:.1f} s", flush=True)
+
+    # 5. exact
+    start = time.perf_counter()
+    exact = fp.find_fixed_points(F, seeds, tol=1e-20, method="exact", n_inputs=N_EMBED)
+    t_exact = time.perf_counter() - start
+    roots = fp.deduplicate(exact.subset(exact.converged), radius=1e-6)
+    stalled = exact.subset(~exact.converged)
+    print(f"exact: {exact.summary()} in {t_exact:.1f} s", flush=True)
+
+    # Is a stalled point a root the finder missed, or a minimum of q that is no root?
+    ghost_note = ""
+    if len(stalled):
+        ghost = stalled.points[np.argmin(stalled.q)]
+        J = lin.recurrent_jacobians(F, ghost[None], n_inputs=N_EMBED, float64=True)[0]
+        with jax.enable_x64(True):
+            r = np.asarray(F(jnp.asarray(ghost), jnp.zeros(N_EMBED))) - ghost
+        jr = J - np.eye(N_HIDDEN)
+        sigma = np.linalg.svd(jr, compute_uv=False)
+        ghost_note = (
+            f"stalled points: q = {stalled.q.min():.2e}..{stalled.q.max():.2e}; "
+            f"at the lowest: |r| = {np.linalg.norm(r):.1e}, "
+            f"|J_r^T r| = {np.linalg.norm(jr.T @ r):.1e}, "
+            f"smallest singular value of J_r = {sigma[-1]:.1e} "
+            f"(a local minimum of q that is not a root)"
+        )
+
+    # 6. Jacobians + eigenmodes of 1,000 points (the slow points)
+    points = slow.points
+    start = time.perf_counter()
+    modes = lin.eigenmodes(lin.recurrent_jacobians(F, points, n_inputs=N_EMBED))
+    t_ours = time.perf_counter() - start
+    n_loop = min(args.eigen_loop_default_threads, len(points))
+    t_loop_default = baseline_eigen(F, points[:n_loop], N_EMBED) * len(points) / n_loop
+    with lin.blas_threads(1):
+        t_loop_single = baseline_eigen(F, points, N_EMBED)
+    tau1 = np.median(modes.time_constants[:, 0])
+
+    def frac(mask: np.ndarray) -> str:
+        return f"{100 * np.mean(mask):.1f}%"
+
+    rows = [
+        (
+            "baseline Adam 0.01, mean q",
+            f"{base['seconds']:.1f} s to best mean q "
+            f"{base['mean_q']:.1e} ({base['iterations']} it)",
+            f"q<1e-8: {frac(q_base < 1e-8)}, q<1e-12: {frac(q_base < 1e-12)}; readout bins "
+            f"covered (q<1e-8) {cov_base_8[0]:.0%}, (q<1e-4) {cov_base_4[0]:.0%}",
+        ),
+        (
+            "(the seeds themselves)",
+            "",
+            f"readout bins covered {cov_seeds[0]:.0%}, span {cov_seeds[1]:.0%}",
+        ),
+        (
+            "slow, tol 1e-4",
+            f"{t_slow:.1f} s",
+            f"converged {frac(slow.converged)}; readout bins covered {cov_slow[0]:.0%}, "
+            f"span {cov_slow[1]:.0%}",
+        ),
+        (
+            "exact (LM, float64), tol 1e-20",
+            f"{t_exact:.1f} s",
+            f"q<1e-12: {frac(exact.q < 1e-12)}, q<1e-20: {frac(exact.q < 1e-20)}, "
+            f"distinct roots {len(roots)}, stalled at q>0 minima {frac(~exact.converged)}",
+        ),
+        (
+            f"Jacobians+eig+left, {len(points)} pts",
+            f"{t_ours:.1f} s",
+            f"loop eig+pinv: {t_loop_single:.1f} s (BLAS 1 thread) = "
+            f"{t_loop_single / t_ours:.1f}x; {t_loop_default:.1f} s (default BLAS threads, "
+            f"from {n_loop}) = {t_loop_default / t_ours:.1f}x; median tau_1 {tau1:.0f}",
+        ),
+    ]
+    print()
+    print(f"{'contender':34s} | {'wall time':36s} | result")
+    print("-" * 140)
+    for name, t, result in rows:
+        print(f"{name:34s} | {t:36s} | {result}")
+    if ghost_note:
+        print(ghost_note)
+    print(
+        f"exact faster than baseline's time to its best q: {t_exact < base['seconds']}; "
+        f"slow within baseline time: {t_slow <= base['seconds']}"
+    )
+
+
+if __name__ == "__main__":
+    main()

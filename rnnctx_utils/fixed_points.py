@@ -1,0 +1,684 @@
+"""Fixed points and slow points of a recurrent cell (P1 M2), and what to do with them.
+
+For a cell ``F(h [S], x [n_in]) -> h_next [S]`` with parameters bound, and a constant input
+``x`` (default: the zero input, P1's "no input" point x* = 0), the *speed* of a state is::
+
+    q(h) = ½ ‖F(h, x) − h‖²
+
+A **fixed point** has q = 0; a **slow point** has a small q > 0 (the state barely moves in one
+step). On a trained line attractor most of the "line" is made of slow points (q ~ 1e-5), and
+only a few isolated exact roots exist: driving every seed to q → 0 collapses the cloud onto
+those roots. The paper's pictures need the slow-point manifold; exactness needs the roots. So
+:func:`find_fixed_points` offers both, by name:
+
+- ``method="slow"``: Adam descent on q from each seed, each point stopping as soon as its own
+  q < tol (a converged point stops moving). With tol ≈ 1e-4…1e-6 the stopped points trace the
+  slow manifold and keep the spread of the seeds along it.
+- ``method="exact"``: batched Levenberg–Marquardt on the residual F(h, x) − h in float64,
+  reaching q < 1e-20 where a root exists (quadratic convergence near a regular root).
+
+Then :func:`deduplicate` (keeps the lowest q of each cluster), :func:`remove_outliers`
+(distance to the k-th nearest other point; counts reported), :func:`tolerance_sweep` (distinct
+points per tolerance), :func:`manifold_coordinate` (order by readout, 1-D arclength) and
+:func:`save_fixed_points` / :func:`load_fixed_points` (npz plus JSON metadata).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from rnnctx_utils.linearize import CellFn, blas_threads, fresh, jitted, resolve_inputs
+
+ArrayLike = Any
+
+METHODS = ("slow", "exact")
+
+
+@dataclass(frozen=True)
+class FixedPointOptions:
+    """Settings of :func:`find_fixed_points`; the defaults work on a trained GRU as is.
+
+    ``method="slow"`` (Adam descent on q, float32):
+        learning_rate: initial Adam step size (state units per step), 1e-2 as the authors'.
+        decay_steps, decay_rate: the learning rate is multiplied by ``decay_rate`` every
+            ``decay_steps`` iterations (smoothly, ``optax.exponential_decay``), so that
+            points still moving late take finer steps. Decaying faster hurts: on a trained
+            GRU most seeds need a few hundred steps at full size to reach the slow manifold.
+        min_learning_rate: floor of the decay.
+        adam_b1, adam_b2, adam_eps: Adam's moment decays and denominator offset
+            (b2 = 0.99 adapts faster than the usual 0.999 to the shrinking gradients).
+        max_iterations: iterations at most; points not below tol by then are reported
+            with ``converged=False``.
+
+    ``method="exact"`` (Levenberg–Marquardt on r(h) = F(h, x) − h, float64):
+        lm_max_iterations: iterations at most.
+        lm_damping: initial damping μ, relative to the mean eigenvalue of JᵀJ (J = ∂r/∂h):
+            the step solves (JᵀJ + μ·tr(JᵀJ)/S · I) δ = −Jᵀr.
+        lm_damping_decrease: μ is multiplied by this after an accepted step (toward Newton:
+            quadratic convergence near a root) ...
+        lm_damping_increase: ... and by this after a rejected one (toward short gradient
+            steps).
+        lm_min_decrease, lm_patience: a point stops as *stalled* after ``lm_patience``
+            iterations in a row that lower its q by less than the fraction
+            ``lm_min_decrease``. That is what happens at a local minimum of q with q > 0
+            (a slow point that is not a root, e.g. the "ghost" of a fixed point), where
+            no root is within reach; it keeps ``converged=False``.
+
+    Both:
+        chunk_size: seeds per batch (memory of "exact": about 3 · chunk · S² float64).
+    """
+
+    learning_rate: float = 1e-2
+    decay_steps: int = 2_000
+    decay_rate: float = 0.5
+    min_learning_rate: float = 1e-5
+    adam_b1: float = 0.9
+    adam_b2: float = 0.99
+    adam_eps: float = 1e-10
+    max_iterations: int = 5_000
+    lm_max_iterations: int = 200
+    lm_damping: float = 1e-3
+    lm_damping_decrease: float = 0.3
+    lm_damping_increase: float = 4.0
+    lm_min_decrease: float = 1e-3
+    lm_patience: int = 5
+    chunk_size: int = 1024
+
+    def __post_init__(self) -> None:
+        for name in (
+            "learning_rate",
+            "decay_steps",
+            "decay_rate",
+            "max_iterations",
+            "lm_max_iterations",
+            "lm_damping",
+            "lm_patience",
+            "chunk_size",
+        ):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"FixedPointOptions.{name} must be > 0")
+        if not 0 < self.lm_damping_decrease < 1 < self.lm_damping_increase:
+            raise ValueError("need 0 < lm_damping_decrease < 1 < lm_damping_increase")
+        if not 0 <= self.lm_min_decrease < 1:
+            raise ValueError("need 0 <= lm_min_decrease < 1")
+
+
+@dataclass(frozen=True, eq=False)
+class FixedPointResult:
+    """What :func:`find_fixed_points` found, with the settings it ran with.
+
+    points: [n, S] float64, the final states.
+    q: [n] float64, ½‖F(h, x) − h‖² at each point, evaluated in float64.
+    seed_index: [n] int, row of the original seeds each point came from (kept through
+        :func:`deduplicate` and :func:`remove_outliers`).
+    n_iterations: [n] int, optimizer iterations each point took (0: the seed already had
+        q < tol).
+    converged: [n] bool, ``q < tol``.
+    options: the :class:`FixedPointOptions` used; method: ``"slow"`` or ``"exact"``;
+    tol: the stopping tolerance on q; x: [n_in] or [n, n_in], the constant input.
+    """
+
+    points: np.ndarray
+    q: np.ndarray
+    seed_index: np.ndarray
+    n_iterations: np.ndarray
+    converged: np.ndarray
+    options: FixedPointOptions
+    method: str
+    tol: float
+    x: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.points.shape[0])
+
+    @property
+    def n_converged(self) -> int:
+        """How many points have q < tol."""
+        return int(self.converged.sum())
+
+    def subset(self, index: ArrayLike) -> FixedPointResult:
+        """The points selected by ``index`` (bool mask [n] or integer indices), a new result."""
+        idx = np.asarray(index)
+        x = self.x[idx] if self.x.ndim == 2 else self.x
+        return dataclasses.replace(
+            self,
+            points=self.points[idx],
+            q=self.q[idx],
+            seed_index=self.seed_index[idx],
+            n_iterations=self.n_iterations[idx],
+            converged=self.converged[idx],
+            x=x,
+        )
+
+    def summary(self) -> str:
+        """One line: method, tol, how many converged, q range."""
+        if len(self) == 0:
+            return f"{self.method} (tol {self.tol:g}): no points"
+        return (
+            f"{self.method} (tol {self.tol:g}): {self.n_converged}/{len(self)} converged, "
+            f"q from {self.q.min():.2e} to {self.q.max():.2e}, "
+            f"median {int(np.median(self.n_iterations))} iterations"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The finders
+
+
+def _speed(F: CellFn) -> Callable[[jax.Array, jax.Array], jax.Array]:
+    def q(h: jax.Array, x: jax.Array) -> jax.Array:
+        r = F(h, x) - h
+        return 0.5 * jnp.sum(r * r)
+
+    return q
+
+
+def _adam_descent(
+    F: CellFn,
+    options: FixedPointOptions,
+    per_point: bool,
+    seeds: jax.Array,
+    x: jax.Array,
+    tol: jax.Array,
+) -> tuple[jax.Array, jax.Array]:
+    """(seeds [n, S], x, tol) -> (points, n_iterations): Adam on q with per-point stopping."""
+    schedule = optax.exponential_decay(
+        init_value=options.learning_rate,
+        transition_steps=options.decay_steps,
+        decay_rate=options.decay_rate,
+        end_value=options.min_learning_rate,
+    )
+    optimizer = optax.adam(schedule, b1=options.adam_b1, b2=options.adam_b2, eps=options.adam_eps)
+    q_and_grad = jax.vmap(jax.value_and_grad(_speed(F)), in_axes=(0, 0 if per_point else None))
+    n = seeds.shape[0]
+
+    def cond(carry: tuple) -> jax.Array:
+        step, _, _, _, done = carry
+        return (step < options.max_iterations) & ~jnp.all(done)
+
+    def body(carry: tuple) -> tuple:
+        step, h, opt_state, n_iter, _ = carry
+        q, grad = q_and_grad(h, x)
+        # A point below tol stops here: it takes no update, now or later (its q
+        # cannot change while it does not move).
+        done = q < tol
+        updates, opt_state = optimizer.update(grad, opt_state, h)
+        h = h + jnp.where(done[:, None], 0.0, updates)
+        return step + 1, h, opt_state, n_iter + (~done).astype(jnp.int32), done
+
+    init = (jnp.int32(0), seeds, optimizer.init(seeds), jnp.zeros(n, jnp.int32), jnp.zeros(n, bool))
+    _, h, _, n_iter, _ = jax.lax.while_loop(cond, body, init)
+    return h, n_iter
+
+
+def _residual_and_jacobian(
+    F: CellFn, per_point: bool, h: jax.Array, x: jax.Array
+) -> tuple[jax.Array, jax.Array]:
+    """r = F(h, x) − h [n, S] and its Jacobian ∂r/∂h [n, S, S], one forward-mode pass."""
+
+    def one(v: jax.Array, u: jax.Array) -> tuple[jax.Array, jax.Array]:
+        def with_aux(w: jax.Array) -> tuple[jax.Array, jax.Array]:
+            r = F(w, u) - w
+            return r, r
+
+        jac, r = jax.jacfwd(with_aux, has_aux=True)(v)
+        return r, jac
+
+    return jax.vmap(one, in_axes=(0, 0 if per_point else None))(h, x)
+
+
+def _residual(F: CellFn, per_point: bool, h: jax.Array, x: jax.Array) -> jax.Array:
+    """r = F(h, x) − h [n, S]."""
+    return jax.vmap(lambda v, u: F(v, u) - v, in_axes=(0, 0 if per_point else None))(h, x)
+
+
+def _padded_call(fn: Callable, h: np.ndarray, x: np.ndarray, per_point: bool) -> Any:
+    """``fn(h, x)`` on rows padded to a power of two (≥ 64), so that shrinking active sets
+    reuse a handful of compiled shapes instead of compiling one per size."""
+    n = h.shape[0]
+    size = max(64, 1 << (n - 1).bit_length())
+    pad = np.concatenate([h, np.repeat(h[:1], size - n, axis=0)])
+    x_pad = np.concatenate([x, np.repeat(x[:1], size - n, axis=0)]) if per_point else x
+    out = fn(pad, x_pad)
+    return jax.tree.map(lambda a: np.array(np.asarray(a)[:n]), out)
+
+
+def _levenberg_marquardt(
+    F: CellFn,
+    options: FixedPointOptions,
+    seeds: np.ndarray,
+    x: np.ndarray,
+    per_point: bool,
+    tol: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Batched Levenberg–Marquardt in float64 on r(h) = F(h, x) − h from every seed.
+
+    Only the active points (not yet converged, not stalled) are worked on: each iteration
+    solves their damped normal equations in one batched LAPACK call and recomputes the
+    Jacobians of the points whose step was accepted. Call inside ``jax.enable_x64(True)``.
+
+    Returns:
+        points [n, S] and n_iterations [n].
+    """
+    n, size = seeds.shape
+    jacobian_fn = jitted(_residual_and_jacobian, F, per_point)
+    residual_fn = jitted(_residual, F, per_point)
+
+    def rows(index: np.ndarray) -> np.ndarray:
+        return x[index] if per_point else x
+
+    h = seeds.copy()
+    r, jac = _padded_call(jacobian_fn, h, x, per_point)
+    q = 0.5 * np.sum(r * r, axis=1)
+    # The normal equations change only when a point moves: keep them between iterations.
+    normal = np.matmul(jac.transpose(0, 2, 1), jac)  # JᵀJ [n, S, S]
+    gradient = np.matmul(jac.transpose(0, 2, 1), r[..., None])  # Jᵀr [n, S, 1]
+    scale = np.trace(normal, axis1=1, axis2=2) / size + 1e-300
+    mu = np.full(n, options.lm_damping)
+    n_iter = np.zeros(n, np.int64)
+    stalled = np.zeros(n, np.int64)
+    diagonal = np.arange(size)
+    for _ in range(options.lm_max_iterations):
+        idx = np.flatnonzero((q >= tol) & (stalled < options.lm_patience))
+        if idx.size == 0:
+            break
+        damped = normal[idx]  # a copy (fancy indexing)
+        damped[:, diagonal, diagonal] += (mu[idx] * scale[idx])[:, None]
+        candidate = h[idx] - np.linalg.solve(damped, gradient[idx])[..., 0]
+        r_candidate = _padded_call(residual_fn, candidate, rows(idx), per_point)
+        q_candidate = 0.5 * np.sum(r_candidate * r_candidate, axis=1)
+        accept = np.isfinite(q_candidate) & (q_candidate < q[idx])
+        small_gain = ~(q_candidate < q[idx] * (1.0 - options.lm_min_decrease))
+        stalled[idx] = np.where(small_gain, stalled[idx] + 1, 0)
+        mu[idx] = np.where(
+            accept,
+            np.maximum(mu[idx] * options.lm_damping_decrease, 1e-15),
+            np.minimum(mu[idx] * options.lm_damping_increase, 1e15),
+        )
+        n_iter[idx] += 1
+        moved = idx[accept]
+        if moved.size:
+            h[moved] = candidate[accept]
+            r_new, jac_new = _padded_call(jacobian_fn, h[moved], rows(moved), per_point)
+            r[moved], jac[moved] = r_new, jac_new
+            q[moved] = 0.5 * np.sum(r_new * r_new, axis=1)
+            jac_t = jac_new.transpose(0, 2, 1)
+            normal[moved] = np.matmul(jac_t, jac_new)
+            gradient[moved] = np.matmul(jac_t, r_new[..., None])
+            scale[moved] = np.trace(normal[moved], axis1=1, axis2=2) / size + 1e-300
+    return h, n_iter
+
+
+def _evaluate_q(F: CellFn, points: np.ndarray, x: np.ndarray, per_point: bool) -> np.ndarray:
+    """q at every point, in float64 (one batched call)."""
+    with jax.enable_x64(True):
+        q = jitted(_batched_speed, F, per_point)(points.astype(np.float64), x.astype(np.float64))
+        return np.asarray(q, np.float64)
+
+
+def _batched_speed(F: CellFn, per_point: bool, h: jax.Array, x: jax.Array) -> jax.Array:
+    return jax.vmap(_speed(F), in_axes=(0, 0 if per_point else None))(h, x)
+
+
+def find_fixed_points(
+    F: CellFn,
+    seeds: ArrayLike,
+    x: ArrayLike | None = None,
+    *,
+    tol: float,
+    method: str = "slow",
+    options: FixedPointOptions | None = None,
+    n_inputs: int | None = None,
+) -> FixedPointResult:
+    """Minimize q(h) = ½‖F(h, x) − h‖² from every seed, batched and jitted.
+
+    Each point is optimized independently and stops as soon as its own q < tol (a
+    converged point stops moving); the loop ends when every point has converged or the
+    iteration budget is spent. The inputs are never modified.
+
+    Args:
+        F: cell ``F(h [S], x [n_in]) -> [S]`` with parameters bound (any cell; it must be
+            traceable by JAX).
+        seeds: [n, S] starting states, usually states visited on real documents.
+        x: the constant input, [n_in] for all seeds or [n, n_in] one per seed; None means
+            the zero input (P1's x* = 0), whose size comes from ``n_inputs`` or is inferred.
+        tol: stop a point when q < tol. For ``"slow"`` 1e-4…1e-6 gives the slow-point
+            manifold; for ``"exact"`` e.g. 1e-12…1e-20 (float64; the floor is set by
+            round-off, ~1e-30 for states of order 1).
+        method: ``"slow"`` (Adam on q, float32) or ``"exact"`` (Levenberg–Marquardt on
+            F(h, x) − h, float64). See the module docstring.
+        options: :class:`FixedPointOptions`; defaults when None.
+        n_inputs: input size for ``x=None``.
+    Returns:
+        :class:`FixedPointResult` with one point per seed (same order, ``seed_index = arange``),
+        q re-evaluated in float64, and ``converged = q < tol``.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+    if not tol > 0:
+        raise ValueError(f"tol must be > 0; got {tol}")
+    options = FixedPointOptions() if options is None else options
+    float64 = method == "exact"
+    dtype = np.float64 if float64 else np.float32
+    h = np.array(seeds, dtype=dtype)  # a copy: the caller's seeds are never touched
+    if h.ndim == 1:
+        h = h[None]
+    if h.ndim != 2:
+        raise ValueError(f"seeds must be [n, S]; got shape {h.shape}")
+    x_arr, per_point = resolve_inputs(F, h, x, n_inputs, dtype)
+    out_shape = jax.eval_shape(
+        fresh(F),
+        jax.ShapeDtypeStruct(h.shape[1:], jnp.float32),
+        jax.ShapeDtypeStruct(x_arr.shape[-1:], jnp.float32),
+    ).shape
+    if out_shape != h.shape[1:]:
+        raise ValueError(f"F(h, x) must return the state shape {h.shape[1:]}; got {out_shape}")
+
+    points, n_iter = [], []
+    with jax.enable_x64(float64):
+        for start in range(0, h.shape[0], options.chunk_size):
+            stop = start + options.chunk_size
+            chunk_x = x_arr[start:stop] if per_point else x_arr
+            if method == "exact":
+                with blas_threads(1):
+                    p, k = _levenberg_marquardt(F, options, h[start:stop], chunk_x, per_point, tol)
+            else:
+                runner = jitted(_adam_descent, F, options, per_point)
+                p, k = runner(h[start:stop], chunk_x, jnp.asarray(tol, dtype))
+            points.append(np.asarray(p, np.float64))
+            n_iter.append(np.asarray(k))
+    points_all = np.concatenate(points) if points else np.zeros((0, h.shape[1]))
+    q = _evaluate_q(F, points_all, x_arr, per_point)
+    return FixedPointResult(
+        points=points_all,
+        q=q,
+        seed_index=np.arange(h.shape[0]),
+        n_iterations=np.concatenate(n_iter) if n_iter else np.zeros(0, np.int32),
+        converged=q < tol,
+        options=options,
+        method=method,
+        tol=float(tol),
+        x=x_arr.astype(np.float64),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Post-processing
+
+
+class NearestPoints(NamedTuple):
+    """indices: [n] row of the nearest point; distances: [n] Euclidean distance to it."""
+
+    indices: np.ndarray
+    distances: np.ndarray
+
+
+def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """[len(a), len(b)] squared Euclidean distances (float64, clipped at 0)."""
+    d2 = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
+    return np.maximum(d2, 0.0)
+
+
+def nearest_fixed_points(
+    points: ArrayLike, states: ArrayLike, *, block: int = 2048
+) -> NearestPoints:
+    """The nearest of ``points`` [m, S] to each of ``states`` [n, S] (blocked, vectorized).
+
+    Use it to find the attractor point h*(h) nearest to a state (P1 M3, P2 M5).
+    """
+    pts = np.asarray(getattr(points, "points", points), np.float64)
+    hs = np.asarray(states, np.float64)
+    index = np.empty(hs.shape[0], np.int64)
+    distance = np.empty(hs.shape[0], np.float64)
+    for start in range(0, hs.shape[0], block):
+        d2 = _squared_distances(hs[start : start + block], pts)
+        index[start : start + block] = d2.argmin(1)
+        distance[start : start + block] = np.sqrt(d2.min(1))
+    return NearestPoints(index, distance)
+
+
+def unique_indices(
+    points: ArrayLike, q: ArrayLike, *, radius: float, block: int = 2048
+) -> np.ndarray:
+    """Indices of a subset of ``points`` [n, S] no two of which are within ``radius``.
+
+    Greedy in order of increasing ``q`` [n]: the lowest-q point of each cluster is kept and
+    every point within ``radius`` of a kept point is dropped. On a continuous manifold of
+    slow points this subsamples the manifold at spacing ≥ radius.
+    Returns:
+        [n_kept] indices into ``points``, sorted ascending.
+    """
+    pts = np.asarray(points, np.float64)
+    order = np.argsort(np.asarray(q), kind="stable")
+    ranked = pts[order]
+    n = ranked.shape[0]
+    # Neighbour lists from blocks of the pairwise distance matrix (never all n² at once).
+    neighbours: list[np.ndarray] = []
+    for start in range(0, n, block):
+        close = _squared_distances(ranked[start : start + block], ranked) <= radius**2
+        neighbours.extend(np.flatnonzero(row) for row in close)
+    removed = np.zeros(n, bool)
+    kept = []
+    for i in range(n):
+        if not removed[i]:
+            kept.append(i)
+            removed[neighbours[i]] = True
+    return np.sort(order[np.asarray(kept, np.int64)])
+
+
+def deduplicate(result: FixedPointResult, *, radius: float = 1e-3) -> FixedPointResult:
+    """Drop points within ``radius`` (Euclidean, state units) of a point with lower q.
+
+    Keeps the lowest-q point of each cluster; ``seed_index`` says which seed each survivor
+    came from. See :func:`unique_indices`.
+    """
+    return result.subset(unique_indices(result.points, result.q, radius=radius))
+
+
+class OutlierRemoval(NamedTuple):
+    """Result of :func:`remove_outliers`.
+
+    result: the kept points; n_kept, n_removed: counts; threshold: the distance cut-off;
+    distances: [n] distance of every input point to its k-th nearest other point;
+    removed_index: [n_removed] rows of the input that were dropped.
+    """
+
+    result: FixedPointResult
+    n_kept: int
+    n_removed: int
+    threshold: float
+    distances: np.ndarray
+    removed_index: np.ndarray
+
+
+def kth_neighbour_distances(points: ArrayLike, k: int = 1, *, block: int = 2048) -> np.ndarray:
+    """[n] distance from each of ``points`` [n, S] to its k-th nearest *other* point."""
+    pts = np.asarray(points, np.float64)
+    n = pts.shape[0]
+    if not 1 <= k < n:
+        raise ValueError(f"need 1 <= k < n_points = {n}; got k = {k}")
+    out = np.empty(n, np.float64)
+    for start in range(0, n, block):
+        d2 = _squared_distances(pts[start : start + block], pts)
+        rows = np.arange(d2.shape[0])
+        d2[rows, start + rows] = np.inf  # not itself
+        out[start : start + block] = np.sqrt(np.partition(d2, k - 1, axis=1)[:, k - 1])
+    return out
+
+
+def remove_outliers(
+    result: FixedPointResult,
+    *,
+    k: int = 1,
+    factor: float = 10.0,
+    threshold: float | None = None,
+) -> OutlierRemoval:
+    """Drop points far from every other point (P1 M2) and report how many.
+
+    A point is an outlier when its distance to its k-th nearest other point exceeds
+    ``threshold``, by default ``factor`` × the median of those distances (a robust scale:
+    a few far points do not move the median). Run it after :func:`deduplicate`, otherwise
+    exact duplicates make every distance zero.
+
+    Returns:
+        :class:`OutlierRemoval` with the kept result, the counts and the threshold used.
+    """
+    distances = kth_neighbour_distances(result.points, k)
+    cut = float(factor * np.median(distances)) if threshold is None else float(threshold)
+    keep = distances <= cut
+    return OutlierRemoval(
+        result=result.subset(keep),
+        n_kept=int(keep.sum()),
+        n_removed=int((~keep).sum()),
+        threshold=cut,
+        distances=distances,
+        removed_index=np.flatnonzero(~keep),
+    )
+
+
+class ToleranceSweep(NamedTuple):
+    """Result of :func:`tolerance_sweep`, one entry per tolerance (in the order given).
+
+    tolerances: [m]; n_converged: [m] seeds with q < tol; n_distinct: [m] converged points
+    left after :func:`deduplicate` with ``radius``; results: the m finder results.
+    """
+
+    tolerances: np.ndarray
+    n_converged: np.ndarray
+    n_distinct: np.ndarray
+    results: tuple[FixedPointResult, ...]
+
+
+def tolerance_sweep(
+    F: CellFn,
+    seeds: ArrayLike,
+    tolerances: Sequence[float],
+    x: ArrayLike | None = None,
+    *,
+    radius: float = 1e-3,
+    method: str = "slow",
+    options: FixedPointOptions | None = None,
+    n_inputs: int | None = None,
+) -> ToleranceSweep:
+    """How many distinct (slow or fixed) points there are at each tolerance.
+
+    Runs the finder from the largest tolerance down, each run warm-started from the previous
+    one's points (a point that reached q < 1e-4 continues from there toward 1e-5), so the
+    sweep costs about as much as one run to the smallest tolerance.
+    """
+    tols = np.asarray(tolerances, np.float64)
+    if tols.ndim != 1 or tols.size == 0:
+        raise ValueError("tolerances must be a non-empty 1-D sequence")
+    start_points: ArrayLike = seeds
+    by_tol: dict[float, FixedPointResult] = {}
+    for tol in sorted(set(tols.tolist()), reverse=True):
+        found = find_fixed_points(
+            F, start_points, x, tol=tol, method=method, options=options, n_inputs=n_inputs
+        )
+        by_tol[tol] = found
+        start_points = found.points
+    results = tuple(by_tol[float(t)] for t in tols)
+    n_converged = np.array([r.n_converged for r in results])
+    n_distinct = np.array([len(deduplicate(r.subset(r.converged), radius=radius)) for r in results])
+    return ToleranceSweep(tols, n_converged, n_distinct, results)
+
+
+class ManifoldCoordinate(NamedTuple):
+    """A 1-D coordinate along a manifold of fixed / slow points (P1 M2).
+
+    order: [n] indices sorting the points by readout value.
+    readout: [n] readout value ``w · h + b`` of each point (input order).
+    arclength: [n] cumulative Euclidean path length along the readout-sorted points, in
+        state units (input order; 0 at the most negative readout).
+    theta: [n] ``arclength`` divided by the total length, in [0, 1] (input order).
+    """
+
+    order: np.ndarray
+    readout: np.ndarray
+    arclength: np.ndarray
+    theta: np.ndarray
+
+
+def manifold_coordinate(
+    points: ArrayLike, readout_w: ArrayLike, readout_b: float = 0.0
+) -> ManifoldCoordinate:
+    """Coordinate along the fixed-point manifold: sort by readout, then measure arclength.
+
+    P1 uses locally linear embedding; sorting by the readout ``w · h* + b`` is the simpler
+    choice of the book *[ours]*, right when the manifold is a curve that the readout
+    traverses monotonically (true for a line attractor aligned with the readout).
+
+    Args:
+        points: [n, S] (or a ``FixedPointResult``); readout_w: [S]; readout_b: scalar.
+    """
+    pts = np.asarray(getattr(points, "points", points), np.float64)
+    readout = pts @ np.asarray(readout_w, np.float64).reshape(-1) + float(readout_b)
+    order = np.argsort(readout, kind="stable")
+    steps = np.linalg.norm(np.diff(pts[order], axis=0), axis=1)
+    sorted_length = np.concatenate([[0.0], np.cumsum(steps)])
+    arclength = np.empty_like(sorted_length)
+    arclength[order] = sorted_length
+    total = sorted_length[-1] if sorted_length.size else 0.0
+    theta = arclength / total if total > 0 else np.zeros_like(arclength)
+    return ManifoldCoordinate(order, readout, arclength, theta)
+
+
+# ---------------------------------------------------------------------------------------------
+# Save / load
+
+_ARRAY_FIELDS = ("points", "q", "seed_index", "n_iterations", "converged", "x")
+_FORMAT = "rnnctx_fixed_points/1"
+
+
+def save_fixed_points(
+    path: str | os.PathLike[str], result: FixedPointResult, metadata: dict | None = None
+) -> None:
+    """Write ``result`` to one ``.npz`` file: its arrays plus a JSON string holding the
+    method, tol, options and your ``metadata`` (JSON-serialisable). Written atomically."""
+    info = {
+        "format": _FORMAT,
+        "method": result.method,
+        "tol": result.tol,
+        "options": dataclasses.asdict(result.options),
+        "metadata": metadata or {},
+    }
+    arrays = {name: getattr(result, name) for name in _ARRAY_FIELDS}
+    arrays["metadata_json"] = np.array(json.dumps(info, sort_keys=True))
+    target = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(target))
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npz.tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, **arrays)  # type: ignore[arg-type]
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def load_fixed_points(path: str | os.PathLike[str]) -> tuple[FixedPointResult, dict]:
+    """Read a file written by :func:`save_fixed_points`: (result, your metadata)."""
+    with np.load(os.fspath(path), allow_pickle=False) as data:
+        info = json.loads(str(data["metadata_json"]))
+        if info.get("format") != _FORMAT:
+            raise ValueError(f"{path} is not a fixed-point file ({info.get('format')!r})")
+        arrays = {name: np.array(data[name]) for name in _ARRAY_FIELDS}
+    result = FixedPointResult(
+        options=FixedPointOptions(**info["options"]),
+        method=info["method"],
+        tol=float(info["tol"]),
+        **arrays,
+    )
+    return result, info["metadata"]
