@@ -1,0 +1,194 @@
+"""rnnctx_utils.analysis on systems whose answers are known analytically.
+
+The toy "model" is a linear integrator: F(h, x) = A h + B x with A = diag(1, 0.5, 0.2),
+so every point (a, 0, 0) is a fixed point with eigenvalues (1, 0.5, 0.2), the slow mode is
+e₁, and the linearization is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from rnnctx_utils import analysis, linearize
+from rnnctx_utils import fixed_points as fp
+
+A = np.diag([1.0, 0.5, 0.2])
+B = np.array([[1.0], [0.3], [-0.2]])
+
+
+@dataclass(frozen=True)
+class _Vocab:
+    tokens: tuple[str, ...]
+
+    def id(self, token: str) -> int:
+        return self.tokens.index(token) if token in self.tokens else 1
+
+    def __contains__(self, token: object) -> bool:
+        return token in self.tokens
+
+
+@dataclass(frozen=True)
+class _LinearModel:
+    """Duck-typed TrainedModel of a linear integrator (E = 1, S = 3)."""
+
+    params: dict[str, Any]
+    config: Any
+    vocab: _Vocab
+    path: Any = None
+
+    def step_function(self) -> Any:
+        a, b = jnp.asarray(A, jnp.float32), jnp.asarray(B, jnp.float32)
+
+        def F(h: jax.Array, x: jax.Array) -> jax.Array:
+            return a @ h + b @ x
+
+        return F
+
+    def embed(self, words: list[str]) -> jax.Array:
+        return self.params["embedding"][jnp.asarray([self.vocab.id(w) for w in words])]
+
+
+def _model() -> _LinearModel:
+    # vocabulary: <pad>, <unk>, good (+1), bad (−1), meh (0)
+    embedding = jnp.asarray([[0.0], [0.0], [1.0], [-1.0], [0.0]], jnp.float32)
+    params = {"embedding": embedding, "h0": jnp.zeros(3, jnp.float32),
+              "readout_w": jnp.asarray([1.0, 0.0, 0.0], jnp.float32),
+              "readout_b": jnp.asarray(0.0, jnp.float32)}
+    config = SimpleNamespace(n_fixed_point_seeds=40, n_embed=1, cell="linear")
+    return _LinearModel(params, config, _Vocab(("<pad>", "<unk>", "good", "bad", "meh")))
+
+
+def _cloud(model: _LinearModel) -> analysis.StateCloud:
+    """Run the linear model by hand on random documents (the exact reference)."""
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(5, 12, size=30).astype(np.int32)
+    tokens = np.zeros((30, 12), np.int32)
+    for i, n in enumerate(lengths):
+        tokens[i, :n] = rng.integers(2, 5, size=n)
+    emb = np.asarray(model.params["embedding"], np.float64)
+    states = np.zeros((30, 12, 3))
+    for i, n in enumerate(lengths):
+        h = np.zeros(3)
+        for t in range(12):
+            if t < n:
+                h = A @ h + B @ emb[tokens[i, t]]
+            states[i, t] = h
+    mask = np.arange(12)[None, :] < lengths[:, None]
+    doc, step = np.nonzero(mask)
+    final = states[np.arange(30), lengths - 1]
+    logits = final[:, 0]
+    return analysis.StateCloud(states[mask], doc, step, final, logits,
+                               (logits > 0).astype(np.int64), tokens, lengths, np.zeros(3))
+
+
+def test_line_attractor_of_a_linear_integrator() -> None:
+    model = _model()
+    cloud = _cloud(model)
+    att = analysis.line_attractor(model, cloud, cache=False)
+    # Every slow point lies on the line h₂ = h₃ = 0 up to the slow tolerance (speed² / 2 < 1e-5)
+    assert len(att.slow) >= 10
+    assert np.abs(att.points[:, 1:]).max() < 1e-2
+    assert len(att.roots) >= 10 and np.abs(att.roots.points[:, 1:]).max() < 1e-9
+    np.testing.assert_allclose(np.abs(att.direction), [1.0, 0.0, 0.0], atol=1e-3)
+    assert att.direction[0] > 0  # sign: readout grows along it
+    assert 0.6 < att.readout_coverage <= 1.0  # 40 seeds; the extremes are rare states
+    refs = analysis.reference_points(att, 5)
+    assert refs.shape[1] == 3 and np.all(np.diff(refs[:, 0]) > 0)
+
+
+def test_attractor_modes_and_input_projections() -> None:
+    model = _model()
+    att = analysis.line_attractor(model, _cloud(model), cache=False)
+    modes = analysis.attractor_modes(model, att, n_points=5)
+    n = len(modes.readout)
+    np.testing.assert_allclose(np.abs(modes.eigenvalues), np.tile([1.0, 0.5, 0.2], (n, 1)),
+                               atol=1e-5)
+    assert np.all(modes.time_constants[:, 0] > 1e4)  # |λ₁| = 1: τ₁ = ∞ up to round-off
+    np.testing.assert_allclose(modes.time_constants[:, 1], 1 / np.log(2), rtol=1e-4)
+    np.testing.assert_allclose(modes.right_top, np.tile([1.0, 0, 0], (n, 1)), atol=1e-6)
+    # l₁ᵀ J_inp x = B[0] x = ±1 for good / bad, 0 for meh
+    values = analysis.input_projections(model, modes.left_top[0], modes.input_jacobians[0],
+                                        ["good", "bad", "meh"])
+    np.testing.assert_allclose(values, [1.0, -1.0, 0.0], atol=1e-5)
+
+
+def test_linearized_system_of_a_linear_model_is_exact() -> None:
+    model = _model()
+    cloud = _cloud(model)
+    att = analysis.line_attractor(model, cloud, cache=False)
+    result = analysis.linearized_accuracy(model, att, cloud)
+    np.testing.assert_allclose(result.logits_linear, cloud.logits, atol=1e-4)
+    assert result.agreement == 1.0 and result.accuracy_linear == result.accuracy_rnn == 1.0
+
+
+def test_trajectory_transitions_rebuild_the_states() -> None:
+    model = _model()
+    cloud = _cloud(model)
+    before, inputs = analysis.trajectory_transitions(model, cloud)
+    after = before @ A.T + inputs @ B.T
+    np.testing.assert_allclose(after, cloud.states, atol=1e-5)
+
+
+def test_pca_recovers_planted_variances() -> None:
+    rng = np.random.default_rng(1)
+    basis, _ = np.linalg.qr(rng.standard_normal((6, 6)))
+    latent = rng.standard_normal((20_000, 3)) * np.array([3.0, 2.0, 1.0])
+    result = analysis.pca(latent @ basis[:3] + 5.0)
+    np.testing.assert_allclose(result.explained_variance_ratio[:3], [9 / 14, 4 / 14, 1 / 14],
+                               atol=0.01)
+    assert result.cumulative(3) == pytest.approx(1.0, abs=1e-9)
+    assert abs(abs(result.components[0] @ basis[0]) - 1) < 1e-3
+
+
+def test_alignment_null_matches_theory() -> None:
+    size = 100
+    target = np.eye(size)[0]
+    res = analysis.alignment(np.stack([target, np.eye(size)[1]]), target, n_null=20_000)
+    np.testing.assert_allclose(res.cosines, [1.0, 0.0], atol=1e-12)
+    # |cos| of a random direction ≈ |N(0, 1/S)|: 99th percentile ≈ 2.576 / √S
+    assert res.null_99 == pytest.approx(2.576 / np.sqrt(size), rel=0.05)
+    assert res.fraction_above_null == 0.5
+
+
+def test_readout_coverage_clips_to_the_visited_range() -> None:
+    assert analysis.readout_coverage(np.array([-1.0, 0.0, 1.0]), (-2.0, 2.0)) == 0.5
+    assert analysis.readout_coverage(np.array([-5.0, 5.0]), (-2.0, 2.0)) == 1.0
+    assert analysis.readout_coverage(np.array([]), (-2.0, 2.0)) == 0.0
+
+
+def test_readout_zero_line_has_zero_readout() -> None:
+    model = SimpleNamespace(params={"readout_w": np.array([1.0, 2.0, 0.5]), "readout_b": 0.3})
+    rng = np.random.default_rng(2)
+    components = analysis.pca(rng.standard_normal((500, 3)) * [3, 2, 0.1])
+    a, b = analysis.readout_zero_line(model, components, (-2.0, 2.0))
+    pc1, pc2 = components.components[:2]
+    points = components.mean + a[:, None] * pc1 + b[:, None] * pc2
+    np.testing.assert_allclose(points @ model.params["readout_w"] + 0.3, 0.0, atol=1e-9)
+
+
+def test_cartoon_systems_have_the_planted_fixed_points() -> None:
+    systems = analysis.cartoon_systems()
+    expected = {  # fixed point -> |eigenvalues| of the Euler map I + 0.1 Df
+        "saddle": ([0.0, 0.0], [1.1, 0.9]),
+        "oscillation": ([0.0, 0.0], [np.hypot(0.98, 0.1)] * 2),
+        "line attractor": ([0.7, 0.5 * np.sin(0.7)], [1.0, 0.9]),
+    }
+    for name, (point, magnitudes) in expected.items():
+        F = systems[name]
+        found = fp.find_fixed_points(F, np.array([point]) + 1e-3, tol=1e-20, method="exact",
+                                     n_inputs=1)
+        if name != "line attractor":  # the line's root may slide along the line
+            np.testing.assert_allclose(found.points[0], point, atol=1e-8)
+        eig = linearize.eigenmodes(linearize.recurrent_jacobians(F, found.points, n_inputs=1,
+                                                                 float64=True))
+        np.testing.assert_allclose(np.abs(eig.eigenvalues[0]), magnitudes, atol=1e-6)
+    saddle_types = linearize.fixed_point_type(linearize.eigenmodes(linearize.recurrent_jacobians(
+        systems["saddle"], np.array([[0.0, 0.0], [1.0, 0.0]]), n_inputs=1)).eigenvalues)
+    assert saddle_types.tolist() == ["saddle", "stable node"]

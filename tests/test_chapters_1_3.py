@@ -1,0 +1,95 @@
+"""Chapters 1–3 in fast mode: their key quantities, and each chapter run as a script.
+
+One fast model (GRU, 32 units, 300 steps) is trained per test session into a temporary
+cache; the chapter scripts run in subprocesses against the same cache, so they load it (and
+the line attractor cached by the first analysis) instead of recomputing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rnnctx_utils import analysis, experiment, linearize
+from rnnctx_utils.config import config
+
+REPO = Path(__file__).resolve().parents[1]
+CHAPTERS = ("01_task.py", "02_linearization.py", "03_line_attractor.py")
+
+
+@pytest.fixture(scope="module")
+def fast_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A cache folder for this module, set as RNNCTX_CACHE while its tests run."""
+    folder = tmp_path_factory.mktemp("rnnctx_cache")
+    previous = os.environ.get("RNNCTX_CACHE")
+    os.environ["RNNCTX_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        del os.environ["RNNCTX_CACHE"]
+    else:
+        os.environ["RNNCTX_CACHE"] = previous
+
+
+@pytest.fixture(scope="module")
+def fast(fast_cache: Path) -> dict[str, Any]:
+    """The fast model, its state cloud and line attractor (trained once per module)."""
+    model = experiment.trained_model(config(env={}, fast=True), progress=False)
+    cloud = analysis.state_cloud(model)
+    attractor = analysis.line_attractor(model, cloud)
+    return {"model": model, "cloud": cloud, "attractor": attractor}
+
+
+@pytest.mark.slow
+def test_fast_model_is_a_line_attractor(fast: dict[str, Any]) -> None:
+    model, cloud, attractor = fast["model"], fast["cloud"], fast["attractor"]
+    # chapter 1: the classifier works and the probe sentence reads as positive
+    assert cloud.accuracy > 0.75
+    probe = analysis.probe_readouts(model, ["This movie is awesome. I like it."])[0]
+    assert probe.logits[-1] > 0
+    # chapter 2: slow points span most of the visited readout range, on one dimension
+    assert len(attractor.slow) >= 20 and attractor.readout_coverage > 0.6
+    assert analysis.pca(attractor.points).cumulative(1) > 0.8
+    # chapter 3: top eigenvalue within a band of 1 everywhere along the line
+    modes = analysis.attractor_modes(model, attractor, n_points=20)
+    assert np.all(np.abs(np.abs(modes.eigenvalues[:, 0]) - 1) < 0.1)
+    # r₁ aligned with the readout beyond the random-vector null's 99th percentile
+    align = analysis.alignment(modes.right_top, np.asarray(model.params["readout_w"]))
+    assert np.median(align.cosines) > align.null_99
+    # positive words push along +r₁, negative along −r₁
+    classes = analysis.word_classes(model, 30)
+    mid = len(modes.readout) // 2
+    push = {name: np.mean(analysis.input_projections(
+        model, modes.left_top[mid], modes.input_jacobians[mid], getattr(classes, name)))
+        for name in ("positive", "negative", "neutral")}
+    assert push["positive"] > abs(push["neutral"]) and push["negative"] < -abs(push["neutral"])
+
+
+@pytest.mark.slow
+def test_fast_model_linearization_and_dimensionality(fast: dict[str, Any]) -> None:
+    model, cloud, attractor = fast["model"], fast["cloud"], fast["attractor"]
+    before, inputs = analysis.trajectory_transitions(model, cloud, max_transitions=3000)
+    errors = linearize.linearization_error(model.step_function(), attractor.slow.points,
+                                           before, inputs)
+    assert np.median(errors) < 0.6  # fast model: ≈ 0.3 (P1's trained networks: ≈ 0.1)
+    trained = analysis.pca(cloud.states)
+    untrained = analysis.pca(analysis.states_with_params(analysis.untrained_params(model),
+                                                         model.config.cell, cloud))
+    assert trained.cumulative(3) > untrained.cumulative(3) + 0.2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_runs_in_fast_mode(chapter: str, fast: dict[str, Any], fast_cache: Path) -> None:
+    env = {**os.environ, "RNNCTX_FAST": "1", "RNNCTX_CACHE": str(fast_cache),
+           "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, str(REPO / "notebooks" / chapter)], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Loaded the trained GRU from the cache" in done.stdout  # never retrains
