@@ -13,8 +13,9 @@ Every ``eval_every`` steps the model is scored on the validation split; the para
 best validation accuracy are the ones returned (early stopping without stopping).
 
 Batches keep shapes few, so that ``jit`` compiles only a handful of times: a batch's length is
-rounded up to a bucket (:func:`bucket_length`), and a short last batch is padded with empty rows
-that carry zero weight in the loss. The optimiser works on the parameters raveled into one
+rounded up to a bucket (:func:`bucket_length`; short runs use a single width, see
+:func:`single_width`), and a short last batch is padded with empty rows that carry zero weight
+in the loss. The optimiser works on the parameters raveled into one
 vector (:class:`FlatTrainer`), which halves the compilation time of the step.
 """
 
@@ -43,6 +44,9 @@ BatchFn = Callable[..., Iterable[Any]]
 # Parameter names that are biases or initial states: never L2-penalised.
 _NO_DECAY = frozenset({"b", "h0", "readout_b", "bias"})
 _EVAL_BATCH = 256
+# Below this many padded tokens, a run (or an evaluation) uses one width for all its batches:
+# compiling another width (seconds) would cost more than the padding it saves.
+_SINGLE_WIDTH_TOKENS = 4_000_000
 _MAX_PRINTED_LINES = 10
 
 
@@ -128,15 +132,16 @@ def bucket_length(length: int) -> int:
 
 
 def _pad_batch(
-    tokens: np.ndarray, lengths: np.ndarray, labels: np.ndarray, batch_size: int
+    tokens: np.ndarray, lengths: np.ndarray, labels: np.ndarray, batch_size: int,
+    width: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Pad rows to ``batch_size`` (zero weight) and columns to a length bucket.
+    """Pad rows to ``batch_size`` (zero weight) and columns to ``width`` or a length bucket.
 
     Returns tokens [B, L_bucket], lengths [B], labels [B] (float32), weights [B].
     """
     n, length = tokens.shape
     used = int(lengths.max()) if n else 1
-    target = bucket_length(max(used, 1))
+    target = width if width is not None else bucket_length(max(used, 1))
     out_tokens = np.zeros((batch_size, target), np.int32)
     width = min(length, target)
     out_tokens[:n, :width] = tokens[:, :width]
@@ -157,8 +162,21 @@ def _default_batches(data: LabelledData, batch_size: int, seed: int) -> Iterable
     return text.batches(encoded, data.labels, batch_size, seed, shuffle=True)
 
 
+def single_width(data: LabelledData, n_tokens: int) -> int | None:
+    """One width for every batch of a job of ``n_tokens`` padded tokens, or None (buckets).
+
+    Short jobs (the fast configuration, tests, evaluating a few thousand documents) pad every
+    batch to the longest document's bucket and compile once.
+    """
+    if data.n_docs == 0:
+        return None
+    width = bucket_length(max(int(data.lengths.max()), 1))
+    return width if n_tokens * width <= _SINGLE_WIDTH_TOKENS else None
+
+
 def _endless_batches(
-    data: LabelledData, batch_size: int, seed: int, batch_fn: BatchFn | None
+    data: LabelledData, batch_size: int, seed: int, batch_fn: BatchFn | None,
+    width: int | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Padded batches, epoch after epoch, each epoch shuffled with its own seed."""
     epoch = 0
@@ -169,7 +187,7 @@ def _endless_batches(
             empty = False
             yield _pad_batch(
                 np.asarray(batch.tokens), np.asarray(batch.lengths), np.asarray(batch.labels),
-                batch_size,
+                batch_size, width,
             )
         if empty:
             raise ValueError("the training split gave no batches; is it empty?")
@@ -306,11 +324,12 @@ def _evaluate(
     if data.n_docs == 0:
         return float("nan"), float("nan")
     order = np.argsort(data.lengths, kind="stable")
+    width = single_width(data, data.n_docs)
     loss_sum = correct_sum = 0.0
     for start in range(0, data.n_docs, batch_size):
         index = order[start : start + batch_size]
         tokens, lengths, labels, weights = _pad_batch(
-            data.tokens[index], data.lengths[index], data.labels[index], batch_size
+            data.tokens[index], data.lengths[index], data.labels[index], batch_size, width
         )
         logits = np.asarray(logits_of(tokens, lengths), np.float64)
         losses = np.logaddexp(0.0, logits) - labels * logits  # stable sigmoid cross-entropy
@@ -409,7 +428,8 @@ def fit(
     theta = trainer.ravel(params)
     opt_state = trainer.optimizer.init(theta)
     schedule = optax.exponential_decay(settings.learning_rate, 1_000, settings.lr_decay)
-    batches = _endless_batches(train, settings.batch_size, settings.seed, batch_fn)
+    width = single_width(train, settings.n_steps * settings.batch_size)
+    batches = _endless_batches(train, settings.batch_size, settings.seed, batch_fn, width)
 
     eval_steps = sorted(
         set(range(settings.eval_every, settings.n_steps + 1, settings.eval_every))
@@ -539,7 +559,7 @@ def _classifier_logits_fn(cell_name: str) -> LogitsFn:
     if cell_name not in _LOGITS_FNS:
 
         def logits_fn(params: Params, tokens: jax.Array, lengths: jax.Array) -> jax.Array:
-            return models.classifier_logits(params, cell_name, tokens, lengths)
+            return models.training_logits(params, cell_name, tokens, lengths)
 
         _LOGITS_FNS[cell_name] = logits_fn
     return _LOGITS_FNS[cell_name]
