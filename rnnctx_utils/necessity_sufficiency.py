@@ -1,0 +1,266 @@
+"""Chapter 6's two tests of the modifier mechanism: necessity (M8) and sufficiency (M9).
+
+Necessity [ours]: run the trained network while removing, after every token, the component of
+the state's deviation from the line attractor that lies in the modifier subspace
+(:func:`rnnctx_utils.context.rollout_projected_batch`), and compare with the same surgery on
+random subspaces of the same dimension, orthogonal to the attractor (the control).
+
+Sufficiency [ours, in P2's spirit]: fit the augmented bag-of-words family of
+:mod:`rnnctx_utils.augmented_bow` on the training split and ask which share of the RNN's test
+accuracy gain over plain bag-of-words it recovers
+(:func:`rnnctx_utils.context.bootstrap_recovered_fraction`).
+
+Everything here is a function of a step function ``F(h [S], x [E]) -> [S]`` and arrays, except
+the thin wrappers that take a :class:`~rnnctx_utils.experiment.TrainedModel`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from rnnctx_utils import augmented_bow as ab
+from rnnctx_utils import context
+
+StepFn = Callable[[jax.Array, jax.Array], jax.Array]
+
+
+# ---------------------------------------------------------------------------------------------
+# Necessity (M8)
+
+
+def final_logits(
+    F: StepFn,
+    h0: np.ndarray,
+    readout_w: np.ndarray,
+    readout_b: float,
+    embedding: np.ndarray,
+    tokens: np.ndarray,
+    lengths: np.ndarray,
+    attractor_points: np.ndarray | None = None,
+    basis: np.ndarray | None = None,
+    *,
+    batch_size: int = 500,
+) -> np.ndarray:
+    """Readout of each document's final state, intact (basis None) or ablated.
+
+    Args:
+        F: cell function; h0: [S]; readout_w: [S]; readout_b: scalar.
+        embedding: [V, E]; tokens: [n, L] int ids; lengths: [n].
+        attractor_points: [m, S] the slow points (needed with a basis).
+        basis: [S, d] the subspace kept empty (see ``context.rollout_projected_batch``).
+        batch_size: documents per batch (bounds memory).
+    Returns:
+        logits: [n].
+    """
+    width = int(np.max(lengths))
+    out = []
+    for start in range(0, len(lengths), batch_size):
+        tok = np.asarray(tokens[start : start + batch_size, :width])
+        n = jnp.asarray(lengths[start : start + batch_size])
+        xs = jnp.asarray(embedding)[jnp.asarray(tok)]
+        if basis is None:
+            states = context.rollout_batch(F, jnp.asarray(h0), xs, n)
+        else:
+            states = context.rollout_projected_batch(
+                F, jnp.asarray(h0), xs, n, jnp.asarray(attractor_points), jnp.asarray(basis))
+        out.append(np.asarray(states[:, -1] @ jnp.asarray(readout_w)) + readout_b)
+    return np.concatenate(out)
+
+
+def probe_logits(
+    F: StepFn,
+    h0: np.ndarray,
+    readout_w: np.ndarray,
+    readout_b: float,
+    probe_inputs: np.ndarray,
+    attractor_points: np.ndarray | None = None,
+    basis: np.ndarray | None = None,
+) -> np.ndarray:
+    """Readout after every token of equally long probe sentences, intact or ablated.
+
+    Args:
+        probe_inputs: [P, T, E] embeddings of P probe sentences of T tokens.
+    Returns:
+        [P, T] logits (entry t: after token t).
+    """
+    xs = jnp.asarray(probe_inputs)
+    n = jnp.full(xs.shape[0], xs.shape[1])
+    if basis is None:
+        states = context.rollout_batch(F, jnp.asarray(h0), xs, n)
+    else:
+        states = context.rollout_projected_batch(
+            F, jnp.asarray(h0), xs, n, jnp.asarray(attractor_points), jnp.asarray(basis))
+    return np.asarray(states @ jnp.asarray(readout_w), np.float64) + readout_b
+
+
+def projected_step(F: StepFn, attractor_points: np.ndarray, basis: np.ndarray) -> StepFn:
+    """The ablated cell F'(h, x) = P(F(h, x)), with P the projection of M8.
+
+    P removes the span(basis) component of the deviation from the nearest attractor point, so
+    that every analysis of :mod:`rnnctx_utils.context` (e.g. ``gain_curve``) can be rerun on
+    the ablated network. Jitted; pass the same object again to reuse its compilation.
+    """
+    points = jnp.asarray(attractor_points)
+    q = jnp.linalg.qr(jnp.asarray(basis))[0]
+
+    @jax.jit
+    def step(h: jax.Array, x: jax.Array) -> jax.Array:
+        h_next = F(h, x)
+        nearest = context.nearest_attractor_point(h_next, points)
+        return h_next - q @ (q.T @ (h_next - nearest))
+
+    return step
+
+
+def next_token_gain(
+    F: StepFn,
+    starts: np.ndarray,
+    readout_w: np.ndarray,
+    x_modifier: np.ndarray,
+    x_valence: np.ndarray,
+    x_filler: np.ndarray,
+    *,
+    n_after: int = 5,
+) -> float:
+    """g(0): the modifier's gain on the valence word right after it (M7b), from several starts.
+
+    The effects with and without the modifier are averaged over the starts [r, S] before the
+    ratio (as in :mod:`rnnctx_utils.modifiers`), so one start near a saturated end of the line
+    does not dominate.
+    """
+    curves = [context.gain_curve(F, h, readout_w, x_modifier, x_valence, x_filler, max_k=0,
+                                 n_after=n_after) for h in starts]
+    modified = np.mean([c.effect_modified[0] for c in curves])
+    plain = np.mean([c.effect_plain[0] for c in curves])
+    return float(modified / plain)
+
+
+def documents_with(tokens: np.ndarray, lengths: np.ndarray, ids: Sequence[int]) -> np.ndarray:
+    """[n] bool: the document contains at least one of the token ids (valid positions only)."""
+    tokens = np.asarray(tokens)
+    valid = np.arange(tokens.shape[1])[None, :] < np.asarray(lengths)[:, None]
+    return np.asarray((np.isin(tokens, np.asarray(list(ids))) & valid).any(axis=1))
+
+
+class Spread(NamedTuple):
+    """mean, std and the individual values [k] over random draws."""
+
+    mean: float
+    std: float
+    values: np.ndarray
+
+
+def spread(values: Sequence[float]) -> Spread:
+    """Mean and standard deviation (ddof = 1 when there are two or more values)."""
+    v = np.asarray(values, np.float64)
+    return Spread(float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0, v)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sufficiency (M9)
+
+
+def fit_family(
+    train_tokens: np.ndarray,
+    train_lengths: np.ndarray,
+    train_labels: np.ndarray,
+    vocab_size: int,
+    modifier_ids: Sequence[int],
+    *,
+    variants: Sequence[str] = ab.VARIANTS,
+    n_steps: int = 2000,
+    window: int | None = 10,
+    seed: int = 0,
+) -> dict[str, ab.FitResult]:
+    """Fit each member of the augmented bag-of-words family on the same training split.
+
+    Args:
+        train_tokens: [N, L]; train_lengths: [N]; train_labels: [N] in {0, 1}.
+        modifier_ids: token ids given a gain and a timescale (the discovered modifiers).
+        n_steps: Adam steps per variant (random minibatches of 256).
+        window: lags of the modifier product (see :class:`augmented_bow.AugmentedBow`).
+    Returns:
+        variant -> :class:`augmented_bow.FitResult`.
+    """
+    ids = tuple(int(i) for i in modifier_ids)
+    fits = {}
+    for variant in variants:
+        model = ab.AugmentedBow(variant, vocab_size, ids if variant in ("modifiers", "both")
+                                else (), window)
+        fits[variant] = ab.train_augmented_bow(model, train_tokens, train_lengths, train_labels,
+                                               n_steps=n_steps, seed=seed)
+    return fits
+
+
+class Residual(NamedTuple):
+    """Accuracy of two models on the test documents that contain a token (or none of them).
+
+    token: the token ("(none)" for documents without any of the tokens); n_docs: how many;
+    accuracy_rnn, accuracy_model: accuracies on them; gap: accuracy_rnn − accuracy_model;
+    lost: gap · n_docs / n_total, the share of the whole test accuracy gap they account for
+    (documents with several of the tokens count for each).
+    """
+
+    token: str
+    n_docs: int
+    accuracy_rnn: float
+    accuracy_model: float
+    gap: float
+    lost: float
+
+
+def residuals_by_token(
+    correct_rnn: np.ndarray,
+    correct_model: np.ndarray,
+    tokens: np.ndarray,
+    lengths: np.ndarray,
+    token_ids: Sequence[int],
+    token_names: Sequence[str],
+) -> list[Residual]:
+    """Where the augmented model falls short of the RNN: accuracies per modifier token.
+
+    Args:
+        correct_rnn, correct_model: [n] bool per-document correctness.
+        tokens: [n, L]; lengths: [n].
+        token_ids, token_names: the modifiers (ids and their strings).
+    Returns:
+        one :class:`Residual` per token, then one for documents with none of them.
+    """
+    a = np.asarray(correct_rnn, bool)
+    b = np.asarray(correct_model, bool)
+    n_total = a.size
+    rows = []
+    masks = [documents_with(tokens, lengths, [i]) for i in token_ids]
+    none = ~np.any(masks, axis=0) if masks else np.ones(n_total, bool)
+    for name, mask in [*zip(token_names, masks, strict=True), ("(none)", none)]:
+        n = int(mask.sum())
+        acc_a = float(a[mask].mean()) if n else float("nan")
+        acc_b = float(b[mask].mean()) if n else float("nan")
+        gap = acc_a - acc_b
+        rows.append(Residual(name, n, acc_a, acc_b, gap, gap * n / n_total if n else 0.0))
+    return rows
+
+
+def verdict(value: float, reproduced: bool, partly: bool) -> str:
+    """'reproduced' / 'partly' / 'not reproduced' from two tests on a measured value (nan:
+    'not measured')."""
+    if not np.isfinite(value):
+        return "not measured"
+    if reproduced:
+        return "reproduced"
+    return "partly" if partly else "not reproduced"
+
+
+def rnn_correct(model: Any, tokens: np.ndarray, lengths: np.ndarray, labels: np.ndarray,
+                *, batch_size: int = 1000) -> np.ndarray:
+    """[n] bool per-document correctness of a :class:`~rnnctx_utils.experiment.TrainedModel`."""
+    out = []
+    for start in range(0, len(labels), batch_size):
+        stop = start + batch_size
+        out.append(np.asarray(model.logits(tokens[start:stop], lengths[start:stop])) > 0)
+    return np.concatenate(out) == (np.asarray(labels) == 1)
