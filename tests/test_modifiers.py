@@ -1,0 +1,154 @@
+"""The modifier pipeline on a hand-built network whose modifier effects are known exactly.
+
+State h = (s, m₁, m₂), input x = (valence, negation, intensification, noise):
+
+    s'  = s + (1 − 2 m₁)(1 + 2 m₂) · x₀        (integration, read with a context-dependent gain)
+    m₁' = λ₁ m₁ + x₁ + x₃                       (the negation mode, τ₁ = −1/ln λ₁)
+    m₂' = λ₂ m₂ + x₂                            (the intensification mode, τ₂ = −1/ln λ₂)
+
+The line s-axis (m = 0) is a line attractor. "not" = (0, 1, 0, 0) sets m₁ = 1, so the next
+valence word is read with gain 1 − 2 = −1 and the gain k tokens later is 1 − 2 λ₁^k; "very" =
+(0, 0, ½, 0) sets m₂ = ½: gain 2, then 1 + λ₂^k. Neutral words nudge m₁ by tiny amounts; "the"
+does nothing (the filler). Scores: ‖ΔJ_inp‖_F = 2 for "not", 1 for "very", 2ε for a neutral
+word, 0 for a valence word (it moves the state along the line, where J_inp is constant).
+"""
+
+from types import SimpleNamespace
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from rnnctx_utils import modifiers, text
+
+LAMBDA_NEG, LAMBDA_INT = 0.6, 0.3
+# more neutral words than the gap rule looks at (top 50), so the exact zeros of "the", "good"
+# and "bad" stay out of its window
+EPSILONS = np.geomspace(1e-3, 1e-2, 60)
+H0_INTENSITY = 0.5
+
+
+def _step(h, x):
+    s, m1, m2 = h[0], h[1], h[2]
+    return jnp.stack([
+        s + (1 - 2 * m1) * (1 + 2 * m2) * x[0],
+        LAMBDA_NEG * m1 + x[1] + x[3],
+        LAMBDA_INT * m2 + x[2],
+    ])
+
+
+def _hand_built():
+    words = ["the", "good", "bad", "not", "very"] + [f"word{i}" for i in range(len(EPSILONS))]
+    vocab = text.Vocab(("<pad>", "<unk>", *words))
+    embedding = np.zeros((len(vocab), 4), np.float32)
+    embedding[vocab.id("good")] = [1, 0, 0, 0]
+    embedding[vocab.id("bad")] = [-1, 0, 0, 0]
+    embedding[vocab.id("not")] = [0, 1, 0, 0]
+    embedding[vocab.id("very")] = [0, 0, 0.5, 0]
+    for i, eps in enumerate(EPSILONS):
+        embedding[vocab.id(f"word{i}")] = [0, 0, 0, eps]
+    params = {"embedding": jnp.asarray(embedding), "readout_w": jnp.array([1.0, 0.0, 0.0]),
+              "readout_b": jnp.array(0.0), "h0": jnp.array([0.0, 0.0, H0_INTENSITY])}
+    model = SimpleNamespace(params=params, vocab=vocab, step_function=lambda: _step)
+    s = np.linspace(-5, 5, 41)
+    points = np.stack([s, np.zeros_like(s), np.zeros_like(s)], 1).astype(np.float32)
+    attractor = SimpleNamespace(points=points, slow=SimpleNamespace(points=points), readout=s,
+                                direction=np.array([1.0, 0.0, 0.0]))
+    return model, attractor
+
+
+# the shared fixture compiles every kernel once (about 20 s on a busy 2-core machine)
+slow = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def analysed():
+    model, attractor = _hand_built()
+    found = modifiers.modifier_analysis(model, attractor)
+    timing = modifiers.timing_analysis(model, attractor, found, words=("not", "very"))
+    return model, attractor, found, timing
+
+
+@slow
+def test_scores_are_the_analytic_jacobian_changes(analysed):
+    _, _, found, _ = analysed
+    assert found.score("not") == pytest.approx(2.0, rel=1e-5)
+    assert found.score("very") == pytest.approx(1.0, rel=1e-5)
+    neutral = np.array([found.score(f"word{i}") for i in range(len(EPSILONS))])
+    np.testing.assert_allclose(neutral, 2 * EPSILONS, rtol=1e-3)
+    assert found.score("good") == pytest.approx(0.0, abs=1e-6)
+    assert found.top(2) == [("not", pytest.approx(2.0, rel=1e-5)),
+                            ("very", pytest.approx(1.0, rel=1e-5))]
+
+
+@slow
+def test_the_cut_selects_exactly_the_modifiers(analysed):
+    _, _, found, _ = analysed
+    assert found.modifiers == ("not", "very")
+    assert found.rank("not") == 1 and found.rank("very") == 2
+
+
+@slow
+def test_probe_words_and_groups(analysed):
+    _, _, found, _ = analysed
+    assert found.probes == modifiers.ProbeWords(filler="the", valence="good")
+    assert found.next_gains["not"] == pytest.approx(-1.0, abs=1e-5)
+    assert found.next_gains["very"] == pytest.approx(2.0, abs=1e-5)
+    assert found.groups["not"] == "negator" and found.groups["very"] == "intensifier"
+
+
+@slow
+def test_subspace_is_spanned_by_the_two_modes(analysed):
+    _, _, found, _ = analysed
+    sub = found.subspace
+    assert sub.dim == 2
+    # deflection power: "not" 1, "very" ¼, the third token ε² (negligible): ratios 0.8, 0.2
+    np.testing.assert_allclose(sub.explained_variance_ratio[:2], [0.8, 0.2], atol=1e-4)
+    projector = sub.basis @ sub.basis.T
+    np.testing.assert_allclose(projector, np.diag([0.0, 1.0, 1.0]), atol=1e-5)
+
+
+@slow
+def test_distance_and_gain_time_constants(analysed):
+    _, _, _, timing = analysed
+    k = timing.k
+    np.testing.assert_allclose(timing.distance[0], LAMBDA_NEG**k, rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(timing.distance[1], 0.5 * LAMBDA_INT**k, rtol=1e-4, atol=1e-7)
+    tau = -1 / np.log([LAMBDA_NEG, LAMBDA_INT])
+    np.testing.assert_allclose(timing.tau_distance, tau, rtol=1e-3)
+    np.testing.assert_allclose(timing.gains[0], 1 - 2 * LAMBDA_NEG**k, atol=1e-4)
+    np.testing.assert_allclose(timing.gains[1], 1 + LAMBDA_INT**k, atol=1e-4)
+    np.testing.assert_allclose(timing.linear_gains, timing.gains, atol=1e-4)
+    np.testing.assert_allclose(timing.tau_gain, tau, rtol=1e-3)
+    np.testing.assert_allclose(timing.alpha, [-1.0, 2.0], atol=1e-4)
+
+
+@slow
+def test_eigenmode_time_constants(analysed):
+    _, _, _, timing = analysed
+    tau = -1 / np.log([LAMBDA_NEG, LAMBDA_INT])
+    # each deflection loads on exactly one decaying mode
+    np.testing.assert_allclose(timing.mode_tau, tau, rtol=1e-4)
+    np.testing.assert_allclose(timing.tau_linear, tau, rtol=1e-3)
+
+
+@slow
+def test_position_gains_and_initial_state(analysed):
+    _, _, _, timing = analysed
+    t = timing.position.position
+    # h0 has m₂ = ½: the word at t is read with gain 1 + λ₂^t relative to the middle (≈ 1)
+    middle = 1 + LAMBDA_INT ** timing.position.reference
+    np.testing.assert_allclose(timing.position.gain_from_start, (1 + LAMBDA_INT**t) / middle,
+                               rtol=1e-4)
+    assert timing.h0_projection.fraction_in_subspace == pytest.approx(1.0, abs=1e-5)
+    assert timing.h0_projection.deviation_norm == pytest.approx(H0_INTENSITY, rel=1e-5)
+    assert timing.position_fit_begin.tau == pytest.approx(-1 / np.log(LAMBDA_INT), rel=1e-2)
+
+
+def test_recovery_counts():
+    found = SimpleNamespace(words=("not", "very", "the", "good"), modifiers=("not", "the"))
+    truth = SimpleNamespace(modifiers={"not": None, "very": None, "absent": None})
+    rec = modifiers.recovery(found, truth)  # type: ignore[arg-type]
+    assert rec.planted == ("not", "very")
+    assert rec.precision == 0.5 and rec.recall == 0.5
+    assert rec.missed == ("very",) and rec.spurious == ("the",)
