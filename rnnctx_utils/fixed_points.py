@@ -243,15 +243,27 @@ def _residual(F: CellFn, per_point: bool, h: jax.Array, x: jax.Array) -> jax.Arr
     return jax.vmap(lambda v, u: F(v, u) - v, in_axes=(0, 0 if per_point else None))(h, x)
 
 
+_BLOCK = 128
+
+
 def _padded_call(fn: Callable, h: np.ndarray, x: np.ndarray, per_point: bool) -> Any:
-    """``fn(h, x)`` on rows padded to a power of two (≥ 64), so that shrinking active sets
-    reuse a handful of compiled shapes instead of compiling one per size."""
+    """``fn(h, x)`` in blocks of :data:`_BLOCK` rows, the last one padded: one compiled
+    shape whatever the size of the shrinking active set (compiling a float64 Jacobian for
+    every size took longer than the iterations themselves)."""
     n = h.shape[0]
-    size = max(64, 1 << (n - 1).bit_length())
-    pad = np.concatenate([h, np.repeat(h[:1], size - n, axis=0)])
-    x_pad = np.concatenate([x, np.repeat(x[:1], size - n, axis=0)]) if per_point else x
-    out = fn(pad, x_pad)
-    return jax.tree.map(lambda a: np.array(np.asarray(a)[:n]), out)
+    outputs = []
+    for start in range(0, n, _BLOCK):
+        block = h[start : start + _BLOCK]
+        m = block.shape[0]
+        if m < _BLOCK:
+            block = np.concatenate([block, np.repeat(block[:1], _BLOCK - m, axis=0)])
+        x_block = x
+        if per_point:
+            x_block = x[start : start + _BLOCK]
+            if m < _BLOCK:
+                x_block = np.concatenate([x_block, np.repeat(x_block[:1], _BLOCK - m, axis=0)])
+        outputs.append(jax.tree.map(lambda a, m=m: np.asarray(a)[:m], fn(block, x_block)))
+    return jax.tree.map(lambda *parts: np.concatenate(parts), *outputs)
 
 
 def _levenberg_marquardt(
@@ -349,7 +361,9 @@ def find_fixed_points(
 
     Args:
         F: cell ``F(h [S], x [n_in]) -> [S]`` with parameters bound (any cell; it must be
-            traceable by JAX).
+            traceable by JAX). Its constants should be float32 or JAX arrays, as trained
+            parameters are: numpy float64 constants trip a jax 0.10 bug when the same F is
+            traced with and without float64 (the error message then says so).
         seeds: [n, S] starting states, usually states visited on real documents.
         x: the constant input, [n_in] for all seeds or [n, n_in] one per seed; None means
             the zero input (P1's x* = 0), whose size comes from ``n_inputs`` or is inferred.
