@@ -12,20 +12,13 @@ documents with modifiers than the random control; the augmented bag-of-words bea
 bag-of-words on the test split by a wide margin.
 """
 
-import os
-import runpy
-from pathlib import Path
-
 import jax.numpy as jnp
-import matplotlib
 import numpy as np
 import pytest
+from chapter_runner import run_chapter_fast
 
 from rnnctx_utils import context
 from rnnctx_utils import necessity_sufficiency as ns
-
-ROOT = Path(__file__).resolve().parents[1]
-
 
 # ---------------------------------------------------------------------------------------------
 # Helpers on hand-made numbers (fast)
@@ -103,20 +96,7 @@ def test_verdict_and_spread():
 
 @pytest.fixture(scope="module")
 def chapter():
-    matplotlib.use("Agg")
-    saved = {k: os.environ.get(k) for k in ("RNNCTX_FAST", "MPLBACKEND")}
-    os.environ.update({"RNNCTX_FAST": "1", "MPLBACKEND": "Agg"})
-    try:
-        return runpy.run_path(str(ROOT / "notebooks" / "06_necessity_and_sufficiency.py"))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        import matplotlib.pyplot as plt
-
-        plt.close("all")
+    return run_chapter_fast("06_necessity_and_sufficiency.py")
 
 
 @pytest.mark.slow

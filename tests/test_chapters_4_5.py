@@ -12,35 +12,17 @@ in the fast model, among rare neutral words whose untrained embeddings kick the 
 line), and the diminisher "slightly" being measured below 1.
 """
 
-import os
-import runpy
-from pathlib import Path
-
-import matplotlib
 import numpy as np
 import pytest
+from chapter_runner import run_chapter_fast
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def chapters():
-    matplotlib.use("Agg")
-    saved = {k: os.environ.get(k) for k in ("RNNCTX_FAST", "MPLBACKEND")}
-    os.environ.update({"RNNCTX_FAST": "1", "MPLBACKEND": "Agg"})
-    try:
-        ch4 = runpy.run_path(str(ROOT / "notebooks" / "04_modifier_identification.py"))
-        ch5 = runpy.run_path(str(ROOT / "notebooks" / "05_strength_and_timing.py"))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        import matplotlib.pyplot as plt
-
-        plt.close("all")
+    ch4 = run_chapter_fast("04_modifier_identification.py")
+    ch5 = run_chapter_fast("05_strength_and_timing.py")
     return ch4, ch5
 
 

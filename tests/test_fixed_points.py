@@ -16,25 +16,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from systems import N_IN, S, linear_system
 
 from rnnctx_utils import fixed_points as fp
-
-S, N_IN = 6, 3
-
-
-def linear_system(seed: int = 0):
-    """F = A h + B x + c with spectral radius 0.8, and its pieces as float64 numpy."""
-    rng = np.random.default_rng(seed)
-    A = rng.normal(size=(S, S))
-    A = (0.8 * A / np.max(np.abs(np.linalg.eigvals(A)))).astype(np.float32)
-    B = rng.normal(size=(S, N_IN)).astype(np.float32)
-    c = rng.normal(size=S).astype(np.float32)
-    Aj, Bj, cj = jnp.asarray(A), jnp.asarray(B), jnp.asarray(c)
-
-    def F(h, x):
-        return Aj @ h + Bj @ x + cj
-
-    return F, A.astype(np.float64), B.astype(np.float64), c.astype(np.float64)
 
 
 def line_attractor(seed: int = 0, size: int = 5):

@@ -6,25 +6,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from systems import N_IN, S, linear_system
 
 from rnnctx_utils import fixed_points as fp
 from rnnctx_utils import linearize as lin
-
-S, N_IN = 6, 3
-
-
-def linear_system(seed: int = 0):
-    rng = np.random.default_rng(seed)
-    A = rng.normal(size=(S, S))
-    A = (0.9 * A / np.max(np.abs(np.linalg.eigvals(A)))).astype(np.float32)
-    B = rng.normal(size=(S, N_IN)).astype(np.float32)
-    c = rng.normal(size=S).astype(np.float32)
-    Aj, Bj, cj = jnp.asarray(A), jnp.asarray(B), jnp.asarray(c)
-
-    def F(h, x):
-        return Aj @ h + Bj @ x + cj
-
-    return F, A.astype(np.float64), B.astype(np.float64), c.astype(np.float64)
 
 
 def tiny_gru(seed: int = 0, scale: float = 0.8, bias: float = 0.3):
@@ -64,7 +49,7 @@ def integrator(size: int = 5, seed: int = 0):
 
 
 def test_linear_jacobians_are_the_weights():
-    F, A, B, _ = linear_system()
+    F, A, B, _ = linear_system(spectral_radius=0.9)
     hs = np.random.default_rng(1).normal(size=(4, S))
     np.testing.assert_allclose(lin.recurrent_jacobians(F, hs, n_inputs=N_IN), [A] * 4, atol=1e-6)
     np.testing.assert_allclose(lin.input_jacobians(F, hs, np.ones(N_IN)), [B] * 4, atol=1e-6)
@@ -162,7 +147,7 @@ def test_top_k_is_the_head_of_the_full_decomposition():
 
 
 def test_linear_spectrum_and_time_constants_are_exact():
-    F, A, _, c = linear_system()
+    F, A, _, c = linear_system(spectral_radius=0.9)
     h_star = np.linalg.solve(np.eye(S) - A, c)
     modes = lin.eigenmodes(lin.recurrent_jacobians(F, h_star[None], n_inputs=N_IN, float64=True))
     truth = np.linalg.eigvals(A)
@@ -251,7 +236,7 @@ def test_duffing_fixed_points_are_a_saddle_and_two_nodes():
 
 
 def test_linearized_step_is_exact_for_a_linear_system():
-    F, A, B, c = linear_system()
+    F, A, B, c = linear_system(spectral_radius=0.9)
     rng = np.random.default_rng(6)
     h_star, x_star = rng.normal(size=(5, S)), rng.normal(size=N_IN)
     h, x = rng.normal(size=(5, S)), rng.normal(size=(5, N_IN))
@@ -306,7 +291,7 @@ def test_linearization_error_matches_its_definition():
 
 
 def test_linearization_error_vanishes_for_a_linear_system():
-    F, A, B, c = linear_system()
+    F, A, B, c = linear_system(spectral_radius=0.9)
     h_star = np.linalg.solve(np.eye(S) - A, c)
     rng = np.random.default_rng(9)
     errors = lin.linearization_error(
