@@ -29,3 +29,25 @@ def linear_system(
         return Aj @ h + Bj @ x + cj
 
     return F, A.astype(np.float64), B.astype(np.float64), c.astype(np.float64)
+
+
+def line_attractor(
+    seed: int = 0, size: int = 5
+) -> tuple[Callable[[jax.Array, jax.Array], jax.Array], np.ndarray]:
+    """F = P h + (I − P) tanh(K (I − P) h), P = u uᵀ: the line {s u} is made of fixed points.
+
+    The Jacobian on the line is P + (I − P) K (I − P): eigenvalue exactly 1 along u.
+    """
+    rng = np.random.default_rng(seed)
+    # A direction whose projector u uᵀ is exact in float32 (entries ±1/4), so the line is
+    # exactly a line of fixed points of the float32 weights too.
+    u = np.array([0.5, -0.5, 0.5, 0.5] + [0.0] * (size - 4))
+    P = np.outer(u, u)
+    K = rng.normal(size=(size, size))
+    K = 0.6 * K / np.max(np.abs(np.linalg.eigvals(K)))
+    Pj, Qj, Kj = (jnp.asarray(m, jnp.float32) for m in (P, np.eye(size) - P, K))
+
+    def F(h: jax.Array, x: jax.Array) -> jax.Array:
+        return Pj @ h + Qj @ jnp.tanh(Kj @ (Qj @ h)) + 0.0 * jnp.sum(x)
+
+    return F, u

@@ -16,26 +16,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from systems import N_IN, S, linear_system
+from systems import N_IN, S, line_attractor, linear_system
 
 from rnnctx_utils import fixed_points as fp
-
-
-def line_attractor(seed: int = 0, size: int = 5):
-    """F = P h + (I − P) tanh(K (I − P) h), P = u uᵀ: the line {s u} is made of fixed points."""
-    rng = np.random.default_rng(seed)
-    # A direction whose projector u uᵀ is exact in float32 (entries ±1/4), so the line is
-    # exactly a line of fixed points of the float32 weights too.
-    u = np.array([0.5, -0.5, 0.5, 0.5] + [0.0] * (size - 4))
-    P = np.outer(u, u)
-    K = rng.normal(size=(size, size))
-    K = 0.6 * K / np.max(np.abs(np.linalg.eigvals(K)))
-    Pj, Qj, Kj = (jnp.asarray(m, jnp.float32) for m in (P, np.eye(size) - P, K))
-
-    def F(h, x):
-        return Pj @ h + Qj @ jnp.tanh(Kj @ (Qj @ h)) + 0.0 * jnp.sum(x)
-
-    return F, u
 
 
 def tiny_gru(seed: int = 0, scale: float = 0.4):

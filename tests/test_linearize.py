@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from systems import N_IN, S, linear_system
+from systems import line_attractor as integrator
 
 from rnnctx_utils import fixed_points as fp
 from rnnctx_utils import linearize as lin
@@ -25,27 +26,6 @@ def tiny_gru(seed: int = 0, scale: float = 0.8, bias: float = 0.3):
         return u * h + (1 - u) * c
 
     return F
-
-
-def integrator(size: int = 5, seed: int = 0):
-    """Line of fixed points {s u}; J there = P + (I − P) K (I − P): eigenvalue 1 along u."""
-    rng = np.random.default_rng(seed)
-    # A direction whose projector u uᵀ is exact in float32 (entries ±1/4), so the line is
-    # exactly a line of fixed points of the float32 weights too.
-    u = np.array([0.5, -0.5, 0.5, 0.5] + [0.0] * (size - 4))
-    P = np.outer(u, u)
-    K = rng.normal(size=(size, size))
-    K = 0.6 * K / np.max(np.abs(np.linalg.eigvals(K)))
-    Pj, Qj, Kj = (jnp.asarray(m, jnp.float32) for m in (P, np.eye(size) - P, K))
-
-    def F(h, x):
-        return Pj @ h + Qj @ jnp.tanh(Kj @ (Qj @ h)) + 0.0 * jnp.sum(x)
-
-    return F, u
-
-
-# ---------------------------------------------------------------------------------------------
-# Jacobians
 
 
 def test_linear_jacobians_are_the_weights():
