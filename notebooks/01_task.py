@@ -43,8 +43,7 @@ from rnnctx_utils.config import config
 from rnnctx_utils.plots import task as task_plots
 
 cfg = config()  # RNNCTX_CORPUS, RNNCTX_CELL, RNNCTX_FAST=1 ... change it
-print(f"corpus: {cfg.corpus}, cell: {cfg.cell}, hidden units: {cfg.n_hidden}, "
-      f"digest: {cfg.digest()}")
+print(cfg.describe())
 
 # %% [markdown]
 # ## The corpus

@@ -50,6 +50,7 @@ from rnnctx_utils.plots import dynamics as dyn_plots
 from rnnctx_utils.plots.task import table
 
 cfg = config()
+print(cfg.describe())
 model = experiment.trained_model(cfg)
 F = model.step_function()  # F(h [S], x [E]) -> [S]
 

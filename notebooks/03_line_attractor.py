@@ -47,6 +47,7 @@ from rnnctx_utils.plots import dynamics as dyn_plots
 from rnnctx_utils.plots.task import table
 
 cfg = config()
+print(cfg.describe())
 model = experiment.trained_model(cfg)
 cloud = analysis.state_cloud(model)  # every state on cfg.n_analysis_docs test documents
 attractor = analysis.line_attractor(model, cloud)  # cached: computed once for chapters 2-6

@@ -51,6 +51,7 @@ from rnnctx_utils.plots import task as task_plots
 
 start = time.perf_counter()
 cfg = config()
+print(cfg.describe())
 model = experiment.trained_model(cfg)
 cloud = analysis.state_cloud(model)
 attractor = analysis.line_attractor(model, cloud)

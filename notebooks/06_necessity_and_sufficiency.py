@@ -55,6 +55,7 @@ from rnnctx_utils.plots import sufficiency as plots
 
 start = time.perf_counter()
 cfg = config()
+print(cfg.describe())
 model = experiment.trained_model(cfg)
 splits = experiment.encoded_splits(cfg, model.vocab)
 cloud = analysis.state_cloud(model)

@@ -48,6 +48,7 @@ from rnnctx_utils.plots import toy as toy_plots
 
 cfg = config()  # RNNCTX_FAST=1 selects the seconds-long schedule used by the tests
 settings = toy.book_settings(fast=cfg.fast)
+print("Built on: P2's 12-symbol toy language (the same for every RNNCTX_CORPUS).")
 print(settings)
 
 # %% [markdown]

@@ -94,6 +94,15 @@ class Config:
         """Plain-dict view (JSON serialisable)."""
         return dataclasses.asdict(self)
 
+    def describe(self) -> str:
+        """One line naming what a chapter was built on: corpus, cell, size, schedule, digest."""
+        corpus = ("synthetic review language (planted ground truth)" if self.is_synthetic
+                  else self.corpus)
+        mode = " [fast test configuration]" if self.fast else ""
+        return (f"Built on: {corpus}; {self.cell.upper()} with {self.n_hidden} units, "
+                f"{self.n_steps:,} training steps; config digest {self.digest()}{mode}. "
+                f"Change the corpus with RNNCTX_CORPUS (see How to use).")
+
     def digest(self) -> str:
         """Hex SHA-256 of the canonical JSON of every field (16 characters).
 

@@ -85,3 +85,13 @@ def test_unknown_keyword_is_an_error() -> None:
 
 def test_cache_variable_is_not_a_field() -> None:
     assert config(env={"RNNCTX_CACHE": "/tmp/x"}) == Config()
+
+
+def test_describe_names_corpus_cell_and_digest() -> None:
+    synthetic = config(env={})
+    local = config(env={"RNNCTX_CORPUS": "/data/imdb_train.parquet"})
+    assert "planted ground truth" in synthetic.describe()
+    assert synthetic.digest() in synthetic.describe()
+    line = local.describe()
+    assert "/data/imdb_train.parquet" in line and "planted" not in line
+    assert f"{local.n_steps:,} training steps" in line and "GRU with 128 units" in line
