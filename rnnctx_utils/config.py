@@ -18,6 +18,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -138,6 +139,26 @@ CORPUS_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 LOCAL_DEFAULTS: dict[str, Any] = CORPUS_DEFAULTS["imdb"] | {"n_test": 0}
 
+
+def corpus_defaults(corpus: str) -> dict[str, Any]:
+    """The per-corpus defaults for ``corpus`` (a name, a path, or ``split=path`` entries).
+
+    Local copies of a hub corpus get that corpus's defaults when their paths (file or folder
+    names) say which it is (``imdb_train.parquet``, ``train=sst2_phrases_train.parquet,...``):
+    short SST-2 phrases and long IMDB reviews need different lengths and caps. Any other local
+    files get :data:`LOCAL_DEFAULTS` (IMDB-like sizes).
+    """
+    if corpus in CORPUS_DEFAULTS:
+        return dict(CORPUS_DEFAULTS[corpus])
+    names = [entry.partition("=")[2] or entry for entry in corpus.split(",")]
+    words = {word for name in names for word in re.split(r"[^a-z0-9]+", name.lower())}
+    words |= {"yelp_polarity"} if "yelp" in words else set()
+    for hub in HUB_CORPORA:
+        if hub in words:
+            return dict(CORPUS_DEFAULTS[hub])
+    return dict(LOCAL_DEFAULTS)
+
+
 FAST_OVERRIDES: dict[str, Any] = {
     "n_train": 3_000, "n_valid": 500, "n_test": 500, "max_doc_len": 50, "n_hidden": 32,
     "n_embed": 32, "n_steps": 300, "eval_every": 100, "learning_rate": 1e-2,
@@ -226,7 +247,7 @@ def config(env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
     corpus = overrides.get("corpus", from_env.get("corpus", Config.corpus))
     fast = overrides.get("fast", from_env.get("fast", False))
     values: dict[str, Any] = {}
-    values.update(CORPUS_DEFAULTS.get(corpus, LOCAL_DEFAULTS))
+    values.update(corpus_defaults(corpus))
     if fast:
         values.update(FAST_OVERRIDES)
         if corpus != "synthetic":

@@ -107,7 +107,8 @@ class TrainResult(NamedTuple):
     metrics: ``{split}_loss`` and ``{split}_accuracy`` of the returned parameters for
         train / valid / test, plus ``best_step``, ``n_steps``, ``train_seconds`` (wall time of
         the loop, compilations and validation passes included) and ``tokens_per_second``
-        (non-padding training tokens over ``train_seconds``).
+        (non-padding training tokens over ``train_seconds``), ``padding_fraction`` (the share
+        of computed token slots that were padding: the cost of length buckets).
     """
 
     params: Params
@@ -442,7 +443,7 @@ def fit(
     best: tuple[float, float] = (-1.0, -math.inf)  # (valid accuracy, -valid loss)
     best_theta, best_step = theta, 0
     pending: list[tuple[jax.Array, jax.Array]] = []  # device scalars not yet checked
-    n_tokens = 0
+    n_tokens = n_cells = 0  # real tokens, and token slots computed (padding included)
     start = time.perf_counter()
     step = 0
     try:
@@ -453,6 +454,7 @@ def fit(
             while step < eval_step:
                 tokens, lengths, labels, weights = next(batches)
                 n_tokens += int(lengths.sum())
+                n_cells += tokens.size
                 theta, opt_state, loss, accuracy = trainer.step(
                     theta, opt_state, tokens, lengths, labels, weights
                 )
@@ -495,6 +497,7 @@ def fit(
     metrics.update(
         best_step=float(best_step), n_steps=float(settings.n_steps), train_seconds=seconds,
         tokens_per_second=n_tokens / max(seconds, 1e-9),
+        padding_fraction=1.0 - n_tokens / max(n_cells, 1),
     )
     return TrainResult(trainer.unravel(best_theta), history, metrics)
 

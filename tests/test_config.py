@@ -41,6 +41,22 @@ def test_corpus_defaults_apply_per_corpus() -> None:
     assert not local.is_synthetic
 
 
+def test_local_copies_of_hub_corpora_get_their_defaults() -> None:
+    sst2 = config(env={"RNNCTX_CORPUS": "train=/d/sst2_phrases_train.parquet,"
+                                        "test=/d/sst2_validation.parquet"})
+    assert (sst2.max_len, sst2.n_train, sst2.min_count) == (80, 0, 1)
+    imdb = config(env={"RNNCTX_CORPUS": "/d/imdb_train.parquet"})
+    assert (imdb.max_len, imdb.n_train, imdb.n_valid, imdb.n_test) == (400, 20_000, 5_000, 0)
+    yelp = config(env={"RNNCTX_CORPUS": "/d/yelp_polarity/*.csv"})
+    assert yelp.max_len == 300 and yelp.n_train == 50_000
+    # a word inside another word does not count: "imdbx" is just a local file
+    other = config(env={"RNNCTX_CORPUS": "/d/imdbx.csv"})
+    assert other.n_test == 0 and other.max_len == 400 and other.min_count == 5
+    # explicit settings still win
+    assert config(env={"RNNCTX_CORPUS": "/d/sst2_train.parquet", "RNNCTX_MAX_LEN": "50"}
+                  ).max_len == 50
+
+
 def test_digest_changes_with_any_field_and_only_then() -> None:
     base = config(env={})
     assert base.digest() == config(env={}).digest()

@@ -53,6 +53,9 @@ def test_bow_recovers_planted_valences_and_keeps_the_best_parameters(capsys):
     assert result.metrics["valid_accuracy"] == pytest.approx(
         max(result.history["valid_accuracy"]), abs=1e-12)
     assert result.metrics["test_accuracy"] == result.metrics["valid_accuracy"]
+    # One width (bucket 16) for this short job; mean length 6.5; 2,000 documents fill 32
+    # batches of 64 (2,048 rows): padding = 1 − 6.5 / 16 · 2000 / 2048 ≈ 0.603.
+    assert result.metrics["padding_fraction"] == pytest.approx(0.603, abs=0.02)
     # Exponential decay: rate · decay^(step / 1000) at the first step of each interval.
     assert result.history["learning_rate"][1] == pytest.approx(0.05 * 0.7 ** (10 / 1000),
                                                                 rel=1e-6)
