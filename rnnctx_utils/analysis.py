@@ -20,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from rnnctx_utils import fixed_points as fp
+from rnnctx_utils import progress
 
 # Slow points: q < 1e-5 keeps points whose speed ‖F(h) − h‖ is below ~4.5e-3 per token,
 # slow enough that the state stays put for hundreds of tokens, while still covering the
@@ -84,11 +85,13 @@ def state_cloud(model: Any, n_docs: int | None = None, *, batch_size: int = 250)
     width = int(lengths.max())
     tokens = tokens[:, :width]
     states, logits = [], []
-    for start in range(0, len(keep), batch_size):
-        tok = tokens[start : start + batch_size]
-        length = lengths[start : start + batch_size]
-        states.append(np.asarray(model.states(tok, length)))
-        logits.append(np.asarray(model.logits(tok, length)))
+    with progress.stage(f"running the network over {len(keep):,} analysis documents "
+                        f"(up to {width} tokens)"):
+        for start in range(0, len(keep), batch_size):
+            tok = tokens[start : start + batch_size]
+            length = lengths[start : start + batch_size]
+            states.append(np.asarray(model.states(tok, length)))
+            logits.append(np.asarray(model.logits(tok, length)))
     all_states = np.concatenate(states)  # [n_docs, L, S]
     mask = np.arange(width)[None, :] < lengths[:, None]
     doc_of_state, step_of_state = np.nonzero(mask)
@@ -182,7 +185,9 @@ def line_attractor(
     cached = _load_cached(model, key)
     if cached is not None:
         return cached
-    result = _line_attractor(model, cloud, n_seeds, slow_tol, exact_tol, dedup_radius, seed)
+    n = model.config.n_fixed_point_seeds if n_seeds is None else n_seeds
+    with progress.stage(f"fixed points: {n:,} seeds, slow points and exact roots"):
+        result = _line_attractor(model, cloud, n_seeds, slow_tol, exact_tol, dedup_radius, seed)
     _store_cached(model, key, result)
     return result
 

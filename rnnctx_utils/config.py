@@ -258,4 +258,4 @@ def config(env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
 
 
 # Environment variables with the prefix that are not config fields.
-_NON_FIELD_VARIABLES = frozenset({"RNNCTX_CACHE"})
+_NON_FIELD_VARIABLES = frozenset({"RNNCTX_CACHE", "RNNCTX_QUIET"})

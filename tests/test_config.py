@@ -99,8 +99,8 @@ def test_unknown_keyword_is_an_error() -> None:
         config(env={}, hidden=3)
 
 
-def test_cache_variable_is_not_a_field() -> None:
-    assert config(env={"RNNCTX_CACHE": "/tmp/x"}) == Config()
+def test_cache_and_quiet_variables_are_not_fields() -> None:
+    assert config(env={"RNNCTX_CACHE": "/tmp/x", "RNNCTX_QUIET": "1"}) == Config()
 
 
 def test_describe_names_corpus_cell_and_digest() -> None:
