@@ -15,7 +15,8 @@ time constants ``τ_a = |1 / ln|λ_a||`` in tokens.
 
 Everything is batched: Jacobians of many points are one ``jit(vmap(jacfwd))`` call, the
 eigen-decompositions one batched LAPACK call (optionally split over threads, LAPACK releases
-the GIL), the left eigenvectors one batched inverse.
+the GIL), the left eigenvectors computed by LAPACK alongside the right ones and scaled so that
+``L R = I``.
 """
 
 from __future__ import annotations
@@ -380,17 +381,118 @@ def _sort_order(eigenvalues: np.ndarray) -> np.ndarray:
     return np.lexsort((-eigenvalues.imag, -magnitude), axis=-1)
 
 
+# LAPACK's ?geev through the function pointers scipy exports (``scipy.linalg.cython_lapack``),
+# called with ctypes: unlike the f2py wrappers, a ctypes call releases the GIL, so the worker
+# threads of :func:`eigenmodes` run LAPACK truly in parallel, and there is no per-call wrapper
+# overhead. Signature (Fortran, every argument a pointer): jobvl, jobvr, n, a, lda, wr, wi,
+# vl, ldvl, vr, ldvr, work, lwork, info.
+_GEEV: dict[Any, Callable[..., None]] = {}
+
+
+def _geev_function(dtype: Any) -> Callable[..., None]:
+    """ctypes function for ``sgeev`` (float32) or ``dgeev`` (float64), loaded once."""
+    key = np.dtype(dtype).type
+    if key not in _GEEV:
+        from scipy.linalg import cython_lapack  # scipy only when decomposing
+
+        capsule = cython_lapack.__pyx_capi__["sgeev" if key is np.float32 else "dgeev"]
+        api = ctypes.pythonapi
+        api.PyCapsule_GetName.restype = ctypes.c_char_p
+        api.PyCapsule_GetName.argtypes = [ctypes.py_object]
+        api.PyCapsule_GetPointer.restype = ctypes.c_void_p
+        api.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+        pointer = api.PyCapsule_GetPointer(capsule, api.PyCapsule_GetName(capsule))
+        _GEEV[key] = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * 14))(pointer)
+    return _GEEV[key]
+
+
+def _geev(mats: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Eigenvalues and left and right eigenvectors of [m, S, S] real matrices, one LAPACK
+    ``?geev`` call per matrix (in the matrices' precision).
+
+    Returns:
+        (wr [m, S], wi [m, S], vl [m, S, S], vr [m, S, S]) as LAPACK stores them: real and
+        imaginary parts of λ; vectors as columns, unit Euclidean norm, a complex pair
+        (wi[j] > 0, wi[j + 1] < 0) as the real part in column j, the imaginary part in j + 1.
+        Left vectors u satisfy ``u^H J = λ u^H``.
+    """
+    geev = _geev_function(mats.dtype)
+    m, size = mats.shape[0], mats.shape[1]
+    # Fortran order: row-major J^T is column-major J, and column-major outputs come back
+    # transposed in row-major buffers.
+    a_all = np.ascontiguousarray(mats.transpose(0, 2, 1))
+    wr = np.empty((m, size), mats.dtype)
+    wi = np.empty((m, size), mats.dtype)
+    vl = np.empty((m, size, size), mats.dtype)
+    vr = np.empty((m, size, size), mats.dtype)
+    jobv = ctypes.create_string_buffer(b"V")
+    n_ = np.array([size], np.int32)
+    info = np.zeros(1, np.int32)
+    query = np.zeros(1, mats.dtype)
+    lwork = np.array([-1], np.int32)
+    step_vec, step_mat = size * mats.dtype.itemsize, size * size * mats.dtype.itemsize
+
+    def call(i: int, work: np.ndarray) -> None:
+        """?geev on matrix i (addresses into the batch buffers); lwork = -1 only queries."""
+        geev(
+            *(jobv, jobv, n_.ctypes.data),
+            *(a_all.ctypes.data + i * step_mat, n_.ctypes.data),
+            *(wr.ctypes.data + i * step_vec, wi.ctypes.data + i * step_vec),
+            *(vl.ctypes.data + i * step_mat, n_.ctypes.data),
+            *(vr.ctypes.data + i * step_mat, n_.ctypes.data),
+            *(work.ctypes.data, lwork.ctypes.data, info.ctypes.data),
+        )
+
+    call(0, query)
+    lwork[0] = max(int(query[0]), 4 * size)  # optimal size: blocked Hessenberg reduction
+    work = np.empty(lwork[0], mats.dtype)
+    for i in range(m):
+        call(i, work)
+        if info[0] != 0:
+            raise np.linalg.LinAlgError(f"?geev did not converge for matrix {i} (info {info[0]})")
+    return wr, wi, vl.transpose(0, 2, 1), vr.transpose(0, 2, 1)
+
+
+def _complex_vectors(wi: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """LAPACK's real storage of eigenvectors [m, S, S] as complex columns [m, S, S]."""
+    out = vectors.astype(np.result_type(vectors.dtype, np.complex64))
+    mat, col = np.nonzero(wi > 0)  # first column of each conjugate pair
+    real, imag = vectors[mat, :, col], vectors[mat, :, col + 1]
+    out[mat, :, col] = real + 1j * imag
+    out[mat, :, col + 1] = real - 1j * imag
+    return out
+
+
 def _decompose(jacobians: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Full sorted decomposition of [m, S, S]: (λ [m, S], R [m, S, S], L [m, S, S])."""
-    eigenvalues, right = np.linalg.eig(jacobians)
+    """Full sorted decomposition of [m, S, S]: (λ [m, S], R [m, S, S], L [m, S, S]).
+
+    LAPACK computes the left eigenvectors u_a along with the right ones (from the same Schur
+    form, little extra work); the rows of L = R⁻¹ are then ``l_a = u_a^H / (u_a^H r_a)``:
+    ``l_a · r_b = 0`` for ``λ_a ≠ λ_b`` already, so only the scale is missing. That is
+    cheaper and as accurate as inverting R.
+    """
+    if np.iscomplexobj(jacobians):  # not a Jacobian of a real cell: the general route
+        eigenvalues, right = np.linalg.eig(jacobians)
+        order = _sort_order(eigenvalues)
+        right = np.take_along_axis(right, order[:, None, :], axis=-1)
+        return np.take_along_axis(eigenvalues, order, axis=-1), right, np.linalg.pinv(right)
+    wr, wi, vl, vr = _geev(jacobians)
+    eigenvalues = (wr + 1j * wi).astype(np.result_type(wr.dtype, np.complex64))
     order = _sort_order(eigenvalues)
     eigenvalues = np.take_along_axis(eigenvalues, order, axis=-1)
-    right = np.take_along_axis(right, order[:, None, :], axis=-1)
-    try:
-        left = np.linalg.inv(right)
-    except np.linalg.LinAlgError:
-        # Some matrix is defective (no eigenbasis): the pseudo-inverse is the best available.
-        left = np.linalg.pinv(right)
+    right = np.take_along_axis(_complex_vectors(wi, vr), order[:, None, :], axis=-1)
+    left_u = np.take_along_axis(_complex_vectors(wi, vl), order[:, None, :], axis=-1)
+    overlap = np.sum(left_u.conj() * right, axis=1)  # [m, S]: u_a^H r_a = 1 / κ(λ_a)
+    left = left_u.conj().transpose(0, 2, 1) / overlap[:, :, None]
+    # A (nearly) defective matrix has no eigenbasis: u_a^H r_a → 0 (about √eps for a 2 x 2
+    # Jordan block) and the quotient is meaningless. For those matrices fall back to the
+    # inverse of R (the pseudo-inverse when R is singular), the best available.
+    tiny = np.sqrt(np.finfo(jacobians.dtype).eps)
+    for i in np.flatnonzero(np.abs(overlap).min(axis=1) < tiny):
+        try:
+            left[i] = np.linalg.inv(right[i])
+        except np.linalg.LinAlgError:
+            left[i] = np.linalg.pinv(right[i])
     return eigenvalues, right, left
 
 
@@ -399,25 +501,34 @@ def eigenmodes(
     top_k: int | None = None,
     *,
     n_threads: int | None = None,
+    float64: bool | None = None,
 ) -> Eigenmodes:
     """Batched eigen-decomposition with right and left eigenvectors, sorted by |λ|.
 
     Args:
         jacobians: [n, S, S] real (or [S, S] for one matrix, then the batch axis is kept
-            as n = 1). Decomposed in float64 whatever the input precision.
+            as n = 1).
         top_k: keep only the k slowest modes (largest |λ|); the left eigenvectors are still
             the rows of the inverse of the *full* right-eigenvector matrix.
         n_threads: worker threads over chunks of the batch (LAPACK releases the GIL), each
             with a single-threaded BLAS (see :func:`blas_threads`); default
             ``min(os.cpu_count(), 8)``; 1 runs in the calling thread.
+        float64: decompose in double precision; None (default) follows the input: float32
+            Jacobians (what :func:`recurrent_jacobians` returns by default) in single
+            precision, float64 ones (``float64=True`` there) in double.
     Returns:
-        :class:`Eigenmodes` with eigenvalues [n, k], right [n, S, k], left [n, k, S],
-        time_constants [n, k].
+        :class:`Eigenmodes` with eigenvalues [n, k], right [n, S, k], left [n, k, S]
+        (complex64 in single, complex128 in double precision), time_constants [n, k].
     """
     mats = np.asarray(jacobians)
-    # float64 always: τ = |1/ln|λ|| of a slow mode is very sensitive to |λ| (dτ = τ² d|λ|),
-    # and double-precision LAPACK costs about the same as single for these sizes.
-    mats = mats.astype(np.result_type(mats.dtype, np.float64), copy=False)
+    # Precision follows the input by default. Single-precision LAPACK is about 1.5x faster
+    # here (measured, 128 x 128), and a float32 Jacobian already carries float32 rounding:
+    # its eigenvalues are only known to about κ·eps32 whatever the precision of the
+    # decomposition. τ = |1/ln|λ|| of a slow mode is sensitive to |λ| (dτ = τ² d|λ|): where
+    # that matters, compute the Jacobians in float64 (then everything stays float64).
+    if float64 is None:
+        float64 = mats.dtype not in (np.float32, np.complex64)
+    mats = mats.astype(np.result_type(mats.dtype, np.float64 if float64 else np.float32))
     if mats.ndim == 2:
         mats = mats[None]
     if mats.ndim != 3 or mats.shape[1] != mats.shape[2]:
@@ -431,6 +542,11 @@ def eigenmodes(
     # Chunks of at least 16 matrices keep the per-call overhead negligible.
     n_chunks = max(1, min(threads, n // 16))
     chunks = np.array_split(np.arange(n), n_chunks)
+    # Load scipy's LAPACK (and its OpenBLAS) before blas_threads looks for OpenBLAS copies:
+    # one loaded inside the block would keep its default threads, which busy-wait against
+    # our workers (measured: the first call 10x slower).
+    if not np.iscomplexobj(mats):
+        _geev_function(mats.dtype)
     with blas_threads(1):
         if n_chunks == 1:
             parts = [_decompose(mats)]
