@@ -55,7 +55,7 @@ print(cfg.describe())
 model = experiment.trained_model(cfg)
 cloud = analysis.state_cloud(model)
 attractor = analysis.line_attractor(model, cloud)
-found = modifiers.modifier_analysis(model, attractor)  # the same modifiers as chapter 4
+found = modifiers.modifier_analysis(model, attractor, cloud)  # the same as chapter 4
 truth = experiment.corpus(cfg).ground_truth if cfg.is_synthetic else None
 
 # %% [markdown]
@@ -66,8 +66,8 @@ truth = experiment.corpus(cfg).ground_truth if cfg.is_synthetic else None
 # %%
 if truth is not None:
     words = tuple(w for w in truth.modifiers if w in found.words)
-else:
-    words = found.modifiers or found.subspace_words
+else:  # the selected tokens, and at least the three best-scoring ones
+    words = tuple(dict.fromkeys([*found.modifiers, *(w for w, _ in found.top(3))]))
 timing = modifiers.timing_analysis(model, attractor, found, words=words)
 print(f"modifiers: {', '.join(words)}; probes: valence {found.probes.valence!r}, "
       f"filler {found.probes.filler!r}; subspace dimension {found.subspace.dim}")

@@ -444,6 +444,132 @@ def modifier_scores(
     return ModifierScores(np.asarray(fro), None if readout_w is None else np.asarray(ro))
 
 
+class InContextScores(NamedTuple):
+    """Per-token in-context modifier scores (M5 [ours], the chapters' main ranking).
+
+    score: [V] mean over the token's occurrences of |e(h_w) − e(h*(h_w))|, 0 for unseen tokens.
+    counts: [V] occurrences of each token.
+    effect: [n] e(h_w), the readout effect of the words that followed each occurrence.
+    effect_reference: [n] e(h*(h_w)), the same words read from the nearest attractor point.
+    """
+
+    score: np.ndarray
+    counts: np.ndarray
+    effect: np.ndarray
+    effect_reference: np.ndarray
+
+
+@partial(jax.jit, static_argnums=0, static_argnames=("n_after", "chunk_size", "interpolate"))
+def _in_context_kernel(
+    F: StepFn,
+    h_before: jax.Array,
+    occurrence_inputs: jax.Array,
+    next_inputs: jax.Array,
+    attractor_points: jax.Array,
+    readout_w: jax.Array,
+    x_filler: jax.Array,
+    *,
+    n_after: int,
+    chunk_size: int,
+    interpolate: bool,
+) -> tuple[jax.Array, jax.Array]:
+    n_next = next_inputs.shape[1]
+    tail = jnp.broadcast_to(x_filler, (n_after, x_filler.shape[0]))
+    fillers = jnp.broadcast_to(x_filler, (n_next + n_after, x_filler.shape[0]))
+
+    def readout_after(h: jax.Array, xs: jax.Array) -> jax.Array:
+        return jnp.dot(readout_w, _scan_states(F, h, xs, xs.shape[0], _identity)[-1])
+
+    def effect(h: jax.Array, xs: jax.Array) -> jax.Array:
+        # the readout change the following words cause, against fillers in their place
+        return readout_after(h, jnp.concatenate([xs, tail])) - readout_after(h, fillers)
+
+    def one(h: jax.Array, x_w: jax.Array, xs: jax.Array) -> tuple[jax.Array, jax.Array]:
+        h_w = F(_nearest_point(h, attractor_points, interpolate), x_w)
+        return effect(h_w, xs), effect(_nearest_point(h_w, attractor_points, interpolate), xs)
+
+    n = h_before.shape[0]
+    n_chunks = -(-n // chunk_size)
+    pad = n_chunks * chunk_size - n
+
+    def padded(a: jax.Array) -> jax.Array:
+        a = jnp.concatenate([a, jnp.broadcast_to(a[:1], (pad,) + a.shape[1:])])
+        return a.reshape((n_chunks, chunk_size) + a.shape[1:])
+
+    eff, ref = lax.map(
+        lambda c: jax.vmap(one)(*c),
+        (padded(h_before), padded(occurrence_inputs), padded(next_inputs)),
+    )
+    return eff.reshape(-1)[:n], ref.reshape(-1)[:n]
+
+
+def in_context_scores(
+    F: StepFn,
+    h_before: ArrayLike,
+    token_ids: ArrayLike,
+    next_inputs: ArrayLike,
+    token_inputs: ArrayLike,
+    attractor_points: ArrayLike,
+    readout_w: ArrayLike,
+    x_filler: ArrayLike,
+    *,
+    n_after: int = 5,
+    chunk_size: int = 2048,
+    interpolate: bool = False,
+) -> InContextScores:
+    """Score every token by how it changes the reading of the words that follow it (M5 [ours]).
+
+    For each occurrence of a token w in real text: h_ref = h*(h_before), the attractor point
+    nearest to the state before w (so that what earlier modifiers left behind is discarded),
+    h_w = F(h_ref, x_w), and e(h) = wᵀh_end − wᵀh̄_end, the readout change caused by the K
+    words that actually followed w (``next_inputs``) against fillers in their place, each run
+    continued with ``n_after`` fillers. The score of w is the mean over its occurrences of
+    |e(h_w) − e(h*(h_w))|: how differently the network reads what follows because w kicked the
+    state off the attractor. A valence word moves the state *along* the line, so h*(h_w) ≈ h_w
+    and the score is small; a modifier moves it off the line, where the following valence
+    words are read with a flipped sign or a larger gain. Unlike :func:`modifier_scores` (the
+    input Jacobian at x0 = 0, i.e. any hypothetical next word), only the words that really
+    follow w count, so a token's effect on words that never follow it in the data is ignored.
+
+    Args:
+        F: cell function.
+        h_before: [n, S] the state before each occurrence (e.g. from ``rollout_batch``).
+        token_ids: [n] int, the token (row of ``token_inputs``) of each occurrence.
+        next_inputs: [n, K, n_in] embeddings of the K words after each occurrence (fillers
+            past the end of a document).
+        token_inputs: [V, n_in] token embeddings.
+        attractor_points: [m, S] slow-point cloud.
+        readout_w: [S].
+        x_filler: [n_in] a neutral word's embedding.
+        n_after: fillers after the K words before the readout.
+        chunk_size: occurrences per chunk (memory bound).
+        interpolate: nearest point on the segment between two cloud points.
+    Returns:
+        InContextScores(score [V], counts [V], effect [n], effect_reference [n]).
+    """
+    ids = np.asarray(token_ids, dtype=np.int64)
+    inputs = jnp.asarray(token_inputs)
+    h = jnp.asarray(h_before)
+    eff, ref = _in_context_kernel(
+        F,
+        h,
+        inputs[jnp.asarray(ids)],
+        jnp.asarray(next_inputs),
+        jnp.asarray(attractor_points),
+        jnp.asarray(readout_w),
+        jnp.asarray(x_filler),
+        n_after=n_after,
+        chunk_size=max(1, min(chunk_size, h.shape[0])),
+        interpolate=interpolate,
+    )
+    effect, reference = np.asarray(eff, np.float64), np.asarray(ref, np.float64)
+    n_tokens = inputs.shape[0]
+    count = np.bincount(ids, minlength=n_tokens)
+    total = np.bincount(ids, np.abs(effect - reference), minlength=n_tokens)
+    score = total / np.maximum(count, 1)
+    return InContextScores(score, count, effect, reference)
+
+
 class ModifierSelection(NamedTuple):
     """Tokens called modifiers by a rule on the scores alone (never on the ground truth).
 

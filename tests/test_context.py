@@ -156,6 +156,27 @@ def test_modifier_scores_interpolated_leave_only_the_modifiers():
     assert others.max() < 2e-5
 
 
+def test_in_context_scores_are_the_gain_changes_on_the_following_words():
+    # occurrences (token, next word) from states near s = 0 (nearest attractor point s = 0):
+    # "not good": −1 vs +1 -> 2; "not the": 0; "very great": 2·2 vs 2 -> 2; "spare good": z
+    # never reaches s -> 0; "good good": moves along the line onto a cloud point -> 0
+    pairs = [("not", "good"), ("not", "the"), ("very", "great"), ("spare", "good"),
+             ("good", "good")]
+    h_before = np.zeros((len(pairs), 4), np.float32)
+    h_before[:, 0] = [0.01, -0.02, 0.0, 0.02, 0.0]  # snapped to s = 0 before the token
+    ids = np.array([IDX[a] for a, _ in pairs])
+    nexts = np.stack([[x(b)] for _, b in pairs])  # [n, K = 1, n_in]
+    out = context.in_context_scores(F, h_before, ids, nexts, EMBED, ATTRACTOR, READOUT,
+                                    x("the"), n_after=3, chunk_size=2)
+    sat = 1.0 - BETA * np.tanh(1.0) ** 2  # the second "good" is read at s = 1
+    np.testing.assert_allclose(out.effect, [-1, 0, 4, 1, sat], atol=1e-5)
+    np.testing.assert_allclose(out.effect_reference, [1, 0, 2, 1, sat], atol=1e-5)
+    assert out.counts[IDX["not"]] == 2 and out.counts[IDX["the"]] == 0
+    np.testing.assert_allclose(out.score[[IDX[w] for w in ("not", "very", "spare", "good")]],
+                               [1.0, 2.0, 0.0, 0.0], atol=1e-5)
+    assert out.score[IDX["the"]] == 0.0
+
+
 @pytest.mark.parametrize("rule", ["mad", "gap"])
 def test_select_modifiers_cuts_exactly_the_planted_modifiers(rule, scores):
     selection = context.select_modifiers(scores.frobenius, rule=rule)

@@ -9,8 +9,11 @@ State h = (s, m₁, m₂), input x = (valence, negation, intensification, noise)
 The line s-axis (m = 0) is a line attractor. "not" = (0, 1, 0, 0) sets m₁ = 1, so the next
 valence word is read with gain 1 − 2 = −1 and the gain k tokens later is 1 − 2 λ₁^k; "very" =
 (0, 0, ½, 0) sets m₂ = ½: gain 2, then 1 + λ₂^k. Neutral words nudge m₁ by tiny amounts; "the"
-does nothing (the filler). Scores: ‖ΔJ_inp‖_F = 2 for "not", 1 for "very", 2ε for a neutral
-word, 0 for a valence word (it moves the state along the line, where J_inp is constant).
+does nothing (the filler). Jacobian scores: ‖ΔJ_inp‖_F = 2 for "not", 1 for "very", 2ε for a
+neutral word, 0 for a valence word (it moves the state along the line, where J_inp is
+constant). The documents are "w good the" for every word w, so the in-context score (how
+differently "good the" is read after w than from the nearest attractor point) is
+|g_w − 1| · 1 with g_w the gain w puts on "good": again 2, 1, 2ε and 0.
 """
 
 from types import SimpleNamespace
@@ -19,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from rnnctx_utils import modifiers, text
+from rnnctx_utils import context, modifiers, text
 
 LAMBDA_NEG, LAMBDA_INT = 0.6, 0.3
 # more neutral words than the gap rule looks at (top 50), so the exact zeros of "the", "good"
@@ -57,6 +60,22 @@ def _hand_built():
     return model, attractor
 
 
+def _hand_cloud(model):
+    """A state cloud of the documents "w good the", one per word w (``analysis.StateCloud``
+    fields that the in-context score reads)."""
+    vocab, params = model.vocab, model.params
+    words = vocab.tokens[2:]
+    tokens = np.array([[vocab.id(w), vocab.id("good"), vocab.id("the")] for w in words])
+    xs = np.asarray(params["embedding"])[tokens]
+    states = np.asarray(context.rollout_batch(_step, params["h0"], jnp.asarray(xs),
+                                              jnp.full(len(words), 3)))
+    n_docs = len(words)
+    return SimpleNamespace(states=states.reshape(-1, 3),
+                           doc_of_state=np.repeat(np.arange(n_docs), 3),
+                           step_of_state=np.tile(np.arange(3), n_docs), tokens=tokens,
+                           lengths=np.full(n_docs, 3), h0=np.asarray(params["h0"]))
+
+
 # the shared fixture compiles every kernel once (about 20 s on a busy 2-core machine)
 slow = pytest.mark.slow
 
@@ -64,14 +83,15 @@ slow = pytest.mark.slow
 @pytest.fixture(scope="module")
 def analysed():
     model, attractor = _hand_built()
-    found = modifiers.modifier_analysis(model, attractor)
+    found = modifiers.modifier_analysis(model, attractor, _hand_cloud(model))
     timing = modifiers.timing_analysis(model, attractor, found, words=("not", "very"))
     return model, attractor, found, timing
 
 
 @slow
-def test_scores_are_the_analytic_jacobian_changes(analysed):
+def test_scores_are_the_analytic_gain_changes(analysed):
     _, _, found, _ = analysed
+    # the in-context score: |g − 1| on the valence word that follows
     assert found.score("not") == pytest.approx(2.0, rel=1e-5)
     assert found.score("very") == pytest.approx(1.0, rel=1e-5)
     neutral = np.array([found.score(f"word{i}") for i in range(len(EPSILONS))])
@@ -79,6 +99,20 @@ def test_scores_are_the_analytic_jacobian_changes(analysed):
     assert found.score("good") == pytest.approx(0.0, abs=1e-6)
     assert found.top(2) == [("not", pytest.approx(2.0, rel=1e-5)),
                             ("very", pytest.approx(1.0, rel=1e-5))]
+    # every word occurs once with a following word, except "good" (also inside each document)
+    assert found.counts[found.words.index("not")] == 1
+    assert found.counts[found.words.index("good")] == len(found.words) + 1
+
+
+@slow
+def test_jacobian_scores_are_the_analytic_jacobian_changes(analysed):
+    _, _, found, _ = analysed
+    jac = dict(zip(found.words, found.jacobian_scores, strict=True))
+    assert jac["not"] == pytest.approx(2.0, rel=1e-5)
+    assert jac["very"] == pytest.approx(1.0, rel=1e-5)
+    np.testing.assert_allclose([jac[f"word{i}"] for i in range(len(EPSILONS))], 2 * EPSILONS,
+                               rtol=1e-3)
+    assert found.jacobian_rank("not") == 1 and found.jacobian_rank("very") == 2
 
 
 @slow

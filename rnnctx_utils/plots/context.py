@@ -32,9 +32,10 @@ def score_histogram(
     scores: np.ndarray,
     threshold: float,
     marked: Mapping[str, float] | None = None,
+    xlabel: str = "modifier score ‖ΔJ_inp‖_F (mean over reference points)",
 ) -> Figure:
-    """Histogram of modifier scores [V] on a log axis, the selection cut as a dashed line,
-    and selected words (word -> score) marked as ticks above the bars."""
+    """Histogram of the positive modifier scores [V] on a log axis, the selection cut as a
+    dashed line, and selected words (word -> score) marked as ticks above the bars."""
     apply_style()
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     positive = scores[scores > 0]
@@ -48,7 +49,7 @@ def score_histogram(
         ax.annotate(word, (score, top * (0.6 ** (i % 4))), rotation=60, fontsize=8,
                     color=OURS, ha="left", va="top")
         ax.axvline(score, color=OURS, lw=0.6, alpha=0.6)
-    ax.set_xlabel("modifier score ‖ΔJ_inp‖_F (mean over reference points)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("tokens")
     ax.set_title("Contextual effect of every vocabulary token")
     ax.legend(loc="upper left")
