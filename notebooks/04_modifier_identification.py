@@ -131,8 +131,10 @@ plt.show()
 # `context.select_modifiers`; on our networks it selects nothing, because the bulk of the
 # vocabulary is itself spread over more than a decade (rare words, words that follow them),
 # so no token is four of its robust standard deviations out, while the gap after the tail is
-# clear. The tokens with the largest scores (tokens that never occur before another word
-# score 0 and are left out of the histogram):
+# clear. Tokens seen fewer than `modifiers.MIN_OCCURRENCES` = 20 times in the analysed
+# documents are not scored (score 0, left out of the histogram): the score is a mean over
+# occurrences, and on a real corpus an unfiltered ranking is topped by names seen once. The
+# tokens with the largest scores:
 
 # %%
 def role(word: str) -> str:
@@ -145,7 +147,7 @@ rows = [[rank + 1, f"`{w}`", f"{s:.3g}", found.jacobian_rank(w),
 display(Markdown(task_plots.markdown_table(
     ["rank", "token", "score s", "rank by ‖ΔJ‖_F", "occurrences", "selected", "planted role"],
     rows)))
-seen = found.scores[found.scores > 0]  # unseen tokens score 0
+seen = found.scores[found.scores > 0]  # rare tokens score 0
 span = float(np.log10(seen.max() / seen.min()))
 glue("ch4_n_tokens", len(found.words), display=False)
 glue("ch4_n_selected", len(found.modifiers), display=False)

@@ -121,13 +121,17 @@ class TrainResult(NamedTuple):
 
 
 def bucket_length(length: int) -> int:
-    """Round a batch length up to a bucket: multiples of 16 up to 128, then 4 per doubling.
+    """Round a batch length up to a bucket: multiples of 4 up to 32, of 16 up to 128, then 4
+    per doubling.
 
-    16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, … : each distinct length is one
-    more compilation of the training step (seconds each on a small CPU), so few buckets.
+    4, 8, …, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, … : each distinct length
+    is one more compilation of the training step (seconds each on a small CPU), so few
+    buckets; fine ones at the short end, where SST-2's phrases (median 7 tokens) would
+    otherwise be half padding (measured: 51% of token slots with a smallest bucket of 16,
+    20% with these).
     """
-    if length <= 16:
-        return 16
+    if length <= 32:
+        return max(4, 4 * math.ceil(length / 4))
     quantum = max(16, 2 ** (int(math.log2(length - 1)) - 2))
     return int(math.ceil(length / quantum) * quantum)
 

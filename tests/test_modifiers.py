@@ -83,7 +83,8 @@ slow = pytest.mark.slow
 @pytest.fixture(scope="module")
 def analysed():
     model, attractor = _hand_built()
-    found = modifiers.modifier_analysis(model, attractor, _hand_cloud(model))
+    # every word occurs once: score them all (the default skips words seen < 20 times)
+    found = modifiers.modifier_analysis(model, attractor, _hand_cloud(model), min_occurrences=1)
     timing = modifiers.timing_analysis(model, attractor, found, words=("not", "very"))
     return model, attractor, found, timing
 
@@ -102,6 +103,17 @@ def test_scores_are_the_analytic_gain_changes(analysed):
     # every word occurs once with a following word, except "good" (also inside each document)
     assert found.counts[found.words.index("not")] == 1
     assert found.counts[found.words.index("good")] == len(found.words) + 1
+
+
+@slow
+def test_rare_words_are_not_scored(analysed):
+    model, attractor, found, _ = analysed
+    n_good = int(found.counts[found.words.index("good")])
+    rare = modifiers.modifier_analysis(model, attractor, _hand_cloud(model),
+                                       min_occurrences=n_good)
+    # only "good" is seen often enough; its score (0 here) is kept, everything else is zeroed
+    assert np.count_nonzero(rare.scores) == 0
+    assert rare.score("not") == 0.0 and found.score("not") > 1.9
 
 
 @slow
