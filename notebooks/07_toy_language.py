@@ -40,6 +40,7 @@
 import time
 
 import numpy as np
+from IPython.display import Markdown
 from myst_nb import glue
 
 from rnnctx_utils import toy
@@ -107,13 +108,14 @@ glue("toy_target_power", float(np.mean(train_targets**2)), display=False)
 # whole book may. The book trains `toy.BOOK_STEPS` = 2,000 steps instead, with the *same*
 # first and last learning rate: the decay per step is raised to 0.99995^(40000/2000) so
 # that the learning rate still falls by the factor 0.135. `toy.AUTHORS_SETTINGS` is the full
-# recipe and `toy.trained_toy_model(toy.AUTHORS_SETTINGS)` trains it (once, then cached); it
-# has not been run for this edition, so the comparison below is between P2's 40,000 steps
-# and our 2,000. One longer run, the same recipe compressed to 3,000 steps (run once on
-# 2026-11-26, not part of the build), gave an evaluation MSE of 0.046 (2,000 steps: 0.050),
-# the "not" kick closest to the pair λ = 0.19 ± 0.39i and the "very" kick closest to the
-# fastest mode, λ = 0.26; cutting them removed 56% and 94% of the two effects. The trained model is cached, keyed by every setting and the package source, so
-# the chapter trains once.
+# recipe. It is run once, outside the build, by `benchmarks/toy_full_schedule.py`, which
+# applies this chapter's own analysis (`toy.analyse`, below) to the 40,000-step model and
+# writes the numbers to `book/data/toy_full_schedule.json`; the chapter reads that file, so
+# the table at the end has three columns: P2, the book's 2,000 steps, the full schedule.
+# {glue:md}`toy_full_schedule_text`
+#
+# The book's model is cached, keyed by every setting and the package source, so the
+# chapter trains once.
 
 # %%
 def report(step: int, mse: float) -> None:
@@ -129,21 +131,69 @@ glue("toy_n_steps", settings.n_steps, display=False)
 glue("toy_train_seconds", float(model.train_seconds), display=False)
 
 # %%
-fig = toy_plots.training_curve(model.history, authors_mse=0.006)
+full = toy.load_full_schedule()  # None when benchmarks/toy_full_schedule.py has not been run
+if full is None:
+    full_text = ("The file is not present in this copy, so the full schedule's numbers are "
+                 "not available; `.venv/bin/python benchmarks/toy_full_schedule.py` produces "
+                 "it (about 80 minutes on two CPU cores).")
+    full_provenance = "not run for this edition"
+    full_cells = dict.fromkeys(toy.TABLE_ROWS, "not available")
+else:
+    full_numbers = full["numbers"]
+    full_cells = toy.table_cells(full_numbers)  # formatted exactly as the book's column
+    full_minutes = full["train_seconds"] / 60
+    full_provenance = (f"run once, {full['trained_on']}, {full_minutes:.0f} min of training "
+                       f"on {full['machine']['cores']} CPU cores")
+    full_text = (
+        f"It was run on {full['trained_on']} ({full['settings']['n_steps']:,} steps in "
+        f"{full_minutes:.0f} minutes on {full['machine']['cores']} cores, "
+        f"{full['machine']['cpu_model']}, commit `{full['git_commit']['commit'][:7]}`) and "
+        f"reaches an evaluation MSE of {full_numbers['eval_mse']:.4f} (P2: ≈ 0.006), "
+        f"{full_numbers['n_fixed_points']} unique fixed points at x* = 0 "
+        f"({full_numbers['line_fraction']:.0f}% of their variance on one line; P2: 74), "
+        f"|λ₁| = {full_numbers['lambda1']:.3f}, the \"not\" kick closest to "
+        f"λ = {full_numbers['not_pair']} and the \"very\" kick closest to "
+        f"λ = {full_numbers['very_mode']}; cutting the top-ranked mode (pair) from each "
+        f"kick removes {full_numbers['not_removed']:.0f}% of \"not\" (λ = "
+        f"{full_numbers['not_ranking'][0]['eigenvalue']}) and "
+        f"{full_numbers['very_removed']:.0f}% of \"very\" (λ = "
+        f"{full_numbers['very_ranking'][0]['eigenvalue']}); the linear prediction misses the "
+        f"16 probes by at most {full_numbers['probe_linear_error']:.2f}.")
+print(full_text)
+glue("toy_full_schedule_text", Markdown(full_text), display=False)
+glue("toy_full_provenance", full_provenance, display=False)
+for row, text in full_cells.items():
+    glue(f"toy_full_col_{row}", text, display=False)
+
+# %%
+fig = toy_plots.training_curve(model.history, authors_mse=0.006,
+                               full_history=None if full is None else full["history"])
 
 # %% [markdown]
 # The figure shows the training loss on noisy batches. What P2 reports is the error of the
-# noiseless network on fresh sequences:
+# noiseless network on fresh sequences. That, and every number in the rest of the chapter,
+# comes from one function, `toy.analyse` (evaluation MSE, fixed points, the spectrum at the
+# context fixed point, the modifier kicks, the 16 probes, the mode ablations, in the order
+# of the sections below), and `toy.headline_numbers` turns its result into the numbers the
+# text quotes. `benchmarks/toy_full_schedule.py` calls the same two functions on the
+# 40,000-step model, so the columns of the final table are computed identically.
 
 # %%
-evaluation_mse = toy.evaluation_mse(params, n_sequences=2_000, seq_len=settings.seq_len)
-print(f"evaluation MSE on 2,000 fresh sequences: {evaluation_mse:.4f}")
-glue("toy_eval_mse", float(evaluation_mse), display=False)
+analysis = toy.analyse(params, seq_len=settings.seq_len)
+numbers = toy.headline_numbers(analysis)
+for key, value in numbers.items():
+    if isinstance(value, int | float | str):  # scalars; the lists stay in `numbers`
+        glue(f"toy_{key}", value, display=False)
+for row, text in toy.table_cells(numbers).items():
+    glue(f"toy_col_{row}", text, display=False)
+print(f"evaluation MSE on {toy.N_EVAL_SEQUENCES:,} fresh sequences: "
+      f"{analysis.evaluation_mse:.4f}")
 
 # %% [markdown]
 # P2 reports an evaluation MSE of about 0.006 after 40,000 steps; we measure
-# {glue:text}`toy_eval_mse:.4f` after {glue:text}`toy_n_steps` steps. (Always answering 0
-# would give {glue:text}`toy_target_power:.0f`.)
+# {glue:text}`toy_eval_mse:.4f` after {glue:text}`toy_n_steps` steps (the full schedule:
+# {glue:text}`toy_full_col_eval_mse`). Always answering 0 would give
+# {glue:text}`toy_target_power:.0f`.
 #
 # ## Fixed points on a line
 #
@@ -156,31 +206,25 @@ glue("toy_eval_mse", float(evaluation_mse), display=False)
 # words' one-hot vectors [ours].
 
 # %%
-fixed = toy.toy_fixed_points(params, n_seeds=1_000)
-fixed_noise = toy.toy_fixed_points(params, n_seeds=500, x_star=toy.NOISE_INPUT)
+# analysis.fixed = toy.toy_fixed_points(params, n_seeds=1_000);
+# analysis.fixed_noise = toy.toy_fixed_points(params, n_seeds=500, x_star=toy.NOISE_INPUT)
+fixed, fixed_noise = analysis.fixed, analysis.fixed_noise
 for name, found in (("x* = 0", fixed), ("x* = x̄ (noise)", fixed_noise)):
     print(f"{name:16s} {found.n_below_tolerance:4d} of {found.n_seeds} seeds reached "
           f"q < {found.tolerance:g}; {len(found.points):3d} unique; readouts "
           f"{found.readouts.min():+.1f} … {found.readouts.max():+.1f}; "
           f"{100 * toy.line_fit(found.points)[0]:.0f}% of variance on one direction")
-glue("toy_n_fixed_points", len(fixed.points), display=False)
-glue("toy_fp_readout_range", f"{fixed.readouts.min():+.1f} … {fixed.readouts.max():+.1f}",
-     display=False)
-glue("toy_fp_noise_readout_range",
-     f"{fixed_noise.readouts.min():+.1f} … {fixed_noise.readouts.max():+.1f}", display=False)
-glue("toy_line_fraction", float(100 * toy.line_fit(fixed.points)[0]), display=False)
 
 # %%
-visited_readouts = np.asarray(toy.readout(params, toy.visited_states(params)))
-low, high = np.percentile(visited_readouts, [5, 95])
-glue("toy_visited_readout_range", f"{low:+.1f} … {high:+.1f}", display=False)
+visited_readouts = analysis.visited_readouts  # readouts of 10,000 states on random sequences
 fig = toy_plots.fixed_point_readouts(
     {"x* = 0": fixed.readouts, "x* = x̄": fixed_noise.readouts}, visited_readouts)
 
 # %% [markdown]
 # P2 reports 74 unique fixed points at tolerance 2·10⁻⁶, lying on a line; we find
 # {glue:text}`toy_n_fixed_points` at x* = 0, {glue:text}`toy_line_fraction:.0f`% of their
-# variance along one direction, with readouts {glue:text}`toy_fp_readout_range`. The count
+# variance along one direction, with readouts {glue:text}`toy_fp_readout_range` (the full
+# schedule: {glue:text}`toy_full_col_fixed_points`). The count
 # depends on the number of seeds and on the de-duplication radius (the paper gives neither),
 # so only "tens to hundreds of points on a line" is comparable. Where the points lie is
 # more telling: at x* = x̄ the fixed points cover {glue:text}`toy_fp_noise_readout_range`,
@@ -197,13 +241,11 @@ fig = toy_plots.fixed_point_readouts(
 # J = R Λ L (columns of R: right eigenvectors r_a; rows of L = R⁻¹: left eigenvectors l_a).
 
 # %%
-anchor = toy.anchor_index(params, fixed)
-spec = toy.spectrum(params, fixed.points[anchor])
+anchor, spec = analysis.anchor, analysis.spec  # toy.anchor_index, toy.spectrum
 print(f"fixed point #{anchor}, readout {fixed.readouts[anchor]:+.2f}, "
       f"{np.linalg.norm(fixed.points[anchor] - h0):.2f} from h0")
 print("largest |λ|:", np.round(spec.eigenvalues[:4], 3))
 print(f"τ₁ = {spec.time_constants[0]:.0f} tokens")
-glue("toy_lambda1", float(abs(spec.eigenvalues[0])), display=False)
 
 # %% [markdown]
 # A modifier kicks the state by Δh = F(h, x_mod) − h. Which modes does the kick excite? The
@@ -212,9 +254,9 @@ glue("toy_lambda1", float(abs(spec.eigenvalues[0])), display=False)
 # near 90° it leaves the mode alone. We measure the kicks from h₀, where the sentences start.
 
 # %%
-kicks = {word: toy.deflection(params, h0, word) for word in ("not", "very")}
-angles = {word: toy.mode_angles(kick, spec.left) for word, kick in kicks.items()}
-closest = {word: toy.closest_group(spec, kick) for word, kick in kicks.items()}
+# kicks: toy.deflection(params, h0, word); angles: toy.mode_angles(kick, spec.left);
+# closest: toy.closest_group(spec, kick)
+kicks, angles, closest = analysis.kicks, analysis.angles, analysis.closest
 for word, modes in closest.items():
     print(f'"{word}": closest mode(s) λ = {np.round(spec.eigenvalues[list(modes)], 3)}, '
           f"angle {angles[word][modes[0]]:.1f}° (next closest: "
@@ -227,14 +269,10 @@ fig = toy_plots.mode_angles(angles, spec.eigenvalues)
 fig = toy_plots.eigenvalue_plane(spec.eigenvalues, {f'"{w}" closest': m for w, m in closest.items()})
 
 # %%
-not_pair = spec.eigenvalues[closest["not"][0]]
-very_mode = spec.eigenvalues[closest["very"][0]]
-glue("toy_not_pair", toy_plots.eigen_label(not_pair), display=False)
-glue("toy_not_rotation", float(np.degrees(abs(np.angle(not_pair)))), display=False)
-glue("toy_very_mode", toy_plots.eigen_label(very_mode), display=False)
-glue("toy_very_abs", float(abs(very_mode)), display=False)
-glue("toy_very_rank", int(np.sum(np.abs(spec.eigenvalues) < abs(very_mode))), display=False)
-glue("toy_n_modes", len(spec.eigenvalues), display=False)
+not_pair = spec.eigenvalues[closest["not"][0]]  # used by exercise 2
+print(f'"not": λ = {numbers["not_pair"]}, turning {numbers["not_rotation"]:.0f}° per token; '
+      f'"very": λ = {numbers["very_mode"]}, {numbers["very_rank"]} of {numbers["n_modes"]} '
+      f"modes faster")
 
 # %% [markdown]
 # P2 reports λ ≈ 1 for integration, a complex pair for "not" and λ ≈ 0 for "very". We
@@ -244,7 +282,9 @@ glue("toy_n_modes", len(spec.eigenvalues), display=False)
 # (|λ| = {glue:text}`toy_very_abs:.2f`, with {glue:text}`toy_very_rank` of the {glue:text}`toy_n_modes`
 # modes faster). A mode with small |λ| forgets a kick within a token or two, which is what a
 # one-token modifier needs; a rotating pair can carry a kick through several tokens while
-# changing the direction it pushes in.
+# changing the direction it pushes in. (The full schedule: |λ₁| =
+# {glue:text}`toy_full_col_lambda1`, "not" closest to λ = {glue:text}`toy_full_col_not_mode`,
+# "very" closest to λ = {glue:text}`toy_full_col_very_mode`.)
 #
 # ## The linear prediction for the 16 probes
 #
@@ -254,14 +294,13 @@ glue("toy_n_modes", len(spec.eigenvalues), display=False)
 # four contexts (n is a noise word; we use "the").
 
 # %%
-probes = toy.probe_effects(params, h0)
+probes = analysis.probes  # toy.probe_effects(params, h0)
 for i, context in enumerate(probes.contexts):
     print(f"{context or '(nothing)':16s} rule {probes.target[i]}  network "
           f"{np.round(probes.true_change[i], 2)}  linear {np.round(probes.linear_prediction[i], 2)}")
-probe_error = np.abs(probes.linear_prediction - probes.true_change).max()
-rule_error = np.abs(probes.true_change - probes.target).max()
-glue("toy_probe_linear_error", float(probe_error), display=False)
-glue("toy_probe_rule_error", float(rule_error), display=False)
+print(f"largest |linear − network| {numbers['probe_linear_error']:.3f}, correlation "
+      f"{numbers['probe_correlation']:.4f}; largest |network − rule| "
+      f"{numbers['probe_rule_error']:.3f}")
 
 # %%
 fig = toy_plots.probe_comparison(*probes)
@@ -269,7 +308,8 @@ fig = toy_plots.probe_comparison(*probes)
 # %% [markdown]
 # P2 reports that the linear prediction matches the true readout change for all 16 probes;
 # we measure a largest gap of {glue:text}`toy_probe_linear_error:.2f` between the two, and
-# a largest gap of {glue:text}`toy_probe_rule_error:.2f` between the network and the rule.
+# a largest gap of {glue:text}`toy_probe_rule_error:.2f` between the network and the rule
+# (the full schedule: {glue:text}`toy_full_col_probes`).
 #
 # ## Mode ablation
 #
@@ -281,14 +321,12 @@ fig = toy_plots.probe_comparison(*probes)
 # its window). An intact "not" has gain −1, an intact "very" 2, an abolished modifier 1.
 
 # %%
-ablations = [toy.mode_ablation(params, spec, word, h_start=h0) for word in ("not", "very")]
+ablations = analysis.ablations  # toy.mode_ablation(params, spec, word, h_start=h0)
 for ablation in ablations:
     best = ablation.ranking[0]
     print(f'"{ablation.modifier}": intact gain {ablation.gain_intact:+.2f}; removing '
-          f"λ = {toy_plots.eigen_label(ablation.eigenvalues[best])} gives "
+          f"λ = {toy.eigen_label(ablation.eigenvalues[best])} gives "
           f"{ablation.gains[best]:+.2f} ({100 * ablation.removed[best]:.0f}% of the effect)")
-glue("toy_not_removed", float(100 * ablations[0].removed[ablations[0].ranking[0]]), display=False)
-glue("toy_very_removed", float(100 * ablations[1].removed[ablations[1].ranking[0]]), display=False)
 
 # %%
 fig = toy_plots.ablation_ranking(ablations)
@@ -316,18 +354,21 @@ fig = toy_plots.pca_3d({k: (v - mean) @ components.T for k, v in lines.items()},
 # %% [markdown]
 # ## Authors vs this book
 #
-# | quantity | P2 (40,000 steps) | this book ({glue:text}`toy_n_steps` steps) |
-# | --- | --- | --- |
-# | time to generate 100,000 × 50 tokens and targets | minutes (a Python loop) | {glue:text}`toy_generation_seconds:.2f` s |
-# | evaluation MSE | ≈ 0.006 | {glue:text}`toy_eval_mse:.4f` |
-# | unique fixed points at x* = 0 (q < 2·10⁻⁶) | 74, on a line | {glue:text}`toy_n_fixed_points`, {glue:text}`toy_line_fraction:.0f`% of variance on one line, readouts {glue:text}`toy_fp_readout_range` |
-# | … at x* = x̄ (noise words) [ours] | — | readouts {glue:text}`toy_fp_noise_readout_range` |
-# | top eigenvalue at the context fixed point | ≈ 1 | {glue:text}`toy_lambda1:.3f` |
-# | mode closest to the "not" kick | complex pair | {glue:text}`toy_not_pair` |
-# | mode closest to the "very" kick | λ ≈ 0 | {glue:text}`toy_very_mode` |
-# | linear vs true readout change, 16 probes | match | largest gap {glue:text}`toy_probe_linear_error:.2f` |
-# | "not" effect removed by its top mode | abolished | {glue:text}`toy_not_removed:.0f`% |
-# | "very" effect removed by its top mode | abolished | {glue:text}`toy_very_removed:.0f`% |
+# The third column is the same analysis of the authors' full schedule, run once by
+# `benchmarks/toy_full_schedule.py` (numbers in `book/data/toy_full_schedule.json`).
+#
+# | quantity | P2 (40,000 steps) | this book ({glue:text}`toy_n_steps` steps) | this book, full 40,000-step schedule ({glue:text}`toy_full_provenance`) |
+# | --- | --- | --- | --- |
+# | time to generate 100,000 × 50 tokens and targets | minutes (a Python loop) | {glue:text}`toy_generation_seconds:.2f` s | (same generator) |
+# | evaluation MSE | ≈ 0.006 | {glue:text}`toy_col_eval_mse` | {glue:text}`toy_full_col_eval_mse` |
+# | unique fixed points at x* = 0 (q < 2·10⁻⁶) | 74, on a line | {glue:text}`toy_col_fixed_points` | {glue:text}`toy_full_col_fixed_points` |
+# | … at x* = x̄ (noise words) [ours] | — | {glue:text}`toy_col_noise_fixed_points` | {glue:text}`toy_full_col_noise_fixed_points` |
+# | top eigenvalue at the context fixed point | ≈ 1 | {glue:text}`toy_col_lambda1` | {glue:text}`toy_full_col_lambda1` |
+# | mode closest to the "not" kick | complex pair | {glue:text}`toy_col_not_mode` | {glue:text}`toy_full_col_not_mode` |
+# | mode closest to the "very" kick | λ ≈ 0 | {glue:text}`toy_col_very_mode` | {glue:text}`toy_full_col_very_mode` |
+# | linear vs true readout change, 16 probes | match | {glue:text}`toy_col_probes` | {glue:text}`toy_full_col_probes` |
+# | "not" effect removed by its top-ranked mode | abolished | {glue:text}`toy_col_not_removed` | {glue:text}`toy_full_col_not_removed` |
+# | "very" effect removed by its top-ranked mode | abolished | {glue:text}`toy_col_very_removed` | {glue:text}`toy_full_col_very_removed` |
 #
 # ## Exercises
 #

@@ -3,6 +3,11 @@ fast schedule, the dynamics the chapter reports (line attractor, the "not" pair)
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import math
+from pathlib import Path
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -247,3 +252,96 @@ def test_not_deflection_uses_a_complex_pair(fast_model, fast_analysis) -> None:
     top = ablation.groups[ablation.ranking[0]]
     assert len(top) == 2 and set(top) == set(toy.closest_modes(fast_model.params, spec, "not"))
     assert ablation.removed[ablation.ranking[0]] > 0.5
+
+
+# ---------------------------------------------------------------------------------------------
+# The chapter's numbers, shared with benchmarks/toy_full_schedule.py
+
+# Small enough for a test; the chapter and the script use the toy module's defaults.
+_SMALL_ANALYSIS = {"n_seeds": 300, "n_noise_seeds": 100, "n_eval_sequences": 500}
+
+
+def _full_schedule_script():
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "toy_full_schedule.py"
+    spec = importlib.util.spec_from_file_location("toy_full_schedule", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def fast_report(fast_model: toy.ToyModel) -> dict:
+    """What benchmarks/toy_full_schedule.py writes for the fast model (small analysis)."""
+    return _full_schedule_script().report(fast_model, "2026-01-01", **_SMALL_ANALYSIS)
+
+
+@pytest.mark.slow
+def test_script_numbers_are_the_chapters_step_by_step_quantities(
+    fast_model, fast_analysis, fast_report
+) -> None:
+    """The script's numbers (toy.analyse + toy.headline_numbers, as the chapter) equal the
+    chapter's quantities computed one call at a time with the chapter's arguments."""
+    params, h0 = fast_model.params, np.asarray(fast_model.params["h0"])
+    numbers = fast_report["numbers"]
+    fixed, spec = fast_analysis  # toy_fixed_points(n_seeds=300), spectrum at the anchor
+    assert numbers["eval_mse"] == toy.evaluation_mse(params, n_sequences=500, seq_len=25)
+    assert numbers["n_fixed_points"] == len(fixed.points) >= 1
+    assert numbers["line_fraction"] == pytest.approx(100 * toy.line_fit(fixed.points)[0])
+    assert numbers["lambda1"] == pytest.approx(abs(spec.eigenvalues[0]), rel=1e-6)
+    closest = toy.closest_group(spec, toy.deflection(params, h0, "not"))
+    assert numbers["not_pair"] == toy.eigen_label(spec.eigenvalues[closest[0]])
+    assert numbers["not_is_complex_pair"] == (len(closest) == 2)
+    probes = toy.probe_effects(params, h0)
+    gap = np.abs(probes.linear_prediction - probes.true_change).max()
+    assert numbers["probe_linear_error"] == pytest.approx(gap, abs=1e-6)
+    ablation = toy.mode_ablation(params, spec, "not", h_start=h0)
+    assert numbers["not_removed"] == pytest.approx(100 * ablation.removed.max(), abs=1e-4)
+    assert numbers["not_ranking"][0]["modes"] == list(ablation.groups[ablation.ranking[0]])
+
+
+@pytest.mark.slow
+def test_script_report_is_json_with_what_the_chapter_reads(fast_model, fast_report,
+                                                           tmp_path) -> None:
+    path = tmp_path / "toy_full_schedule.json"
+    path.write_text(json.dumps(fast_report, ensure_ascii=False))
+    loaded = toy.load_full_schedule(path)
+    assert loaded is not None and loaded["numbers"] == fast_report["numbers"]
+    assert loaded["settings"] == toy.FAST_SETTINGS.to_dict()
+    assert loaded["train_seconds"] == pytest.approx(fast_model.train_seconds)
+    assert loaded["machine"]["cores"] >= 1 and isinstance(loaded["git_commit"]["dirty"], bool)
+    cells = toy.table_cells(loaded["numbers"])
+    assert tuple(cells) == toy.TABLE_ROWS
+    assert cells["eval_mse"] == f"{fast_report['numbers']['eval_mse']:.4f}"
+    assert toy.load_full_schedule(tmp_path / "absent.json") is None
+
+
+def test_saved_model_round_trips_through_the_script_pickle(tmp_path) -> None:
+    script = _full_schedule_script()
+    settings = toy.ToySettings(n_hidden=3)
+    params = toy.init_params(jax.random.PRNGKey(1), settings)
+    model = toy.ToyModel(params, settings, {"step": np.array([1, 2]),
+                                            "mse": np.array([0.5, 0.25])}, 12.5)
+    script.save_model(model, tmp_path / "m.pkl")
+    loaded, trained_on = script.load_model(tmp_path / "m.pkl")
+    assert loaded.settings == settings and loaded.train_seconds == 12.5
+    np.testing.assert_array_equal(loaded.params["cell"]["W"], params["cell"]["W"])
+    np.testing.assert_array_equal(loaded.history["mse"], [0.5, 0.25])
+    assert len(trained_on) == 10 and trained_on[:2] == "20"
+
+
+def test_committed_full_schedule_numbers_are_plausible() -> None:
+    """book/data/toy_full_schedule.json, when committed, holds what the chapter reads."""
+    report = toy.load_full_schedule()  # raises when a key the chapter reads is missing
+    if report is None:
+        pytest.skip("benchmarks/toy_full_schedule.py has not been run")
+    numbers = report["numbers"]
+    assert report["settings"] == toy.AUTHORS_SETTINGS.to_dict()
+    assert math.isfinite(numbers["eval_mse"]) and 0 < numbers["eval_mse"] < 1.0
+    assert numbers["n_fixed_points"] >= 1 and 0 < numbers["line_fraction"] <= 100
+    assert 0.5 < numbers["lambda1"] < 1.5
+    assert len(numbers["probe_true_change"]) == len(toy.PROBE_CONTEXTS)
+    assert report["train_seconds"] > 0 and report["machine"]["cores"] >= 1
+    assert len(report["history"]["step"]) == len(report["history"]["mse"]) >= 1
+    assert report["history"]["step"][-1] == toy.AUTHORS_SETTINGS.n_steps
+    assert tuple(toy.table_cells(numbers)) == toy.TABLE_ROWS

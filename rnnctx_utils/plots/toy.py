@@ -20,12 +20,19 @@ VERY_COLOR = "#377eb8"
 MODIFIER_COLORS = {"not": NOT_COLOR, "very": VERY_COLOR}
 
 
-def training_curve(history: Mapping[str, np.ndarray], authors_mse: float | None = None) -> Figure:
+def training_curve(
+    history: Mapping[str, Any], authors_mse: float | None = None,
+    full_history: Mapping[str, Any] | None = None,
+) -> Figure:
     """Training MSE (state noise on) against step, log scale; the authors' evaluation MSE
-    as a dashed line."""
+    as a dashed line; ``full_history`` ({step, mse}) the full 40,000-step run, if available."""
     apply_style()
     fig, ax = plt.subplots(figsize=(5.5, 3.2))
     ax.plot(history["step"], history["mse"], color=OURS, label="this book (training batches)")
+    if full_history is not None:
+        ax.plot(full_history["step"], full_history["mse"], color=NEUTRAL,
+                label="full schedule, run once (training batches)")
+        ax.set_xscale("log")  # 2,000 and 40,000 steps on one axis
     if authors_mse is not None:
         ax.axhline(authors_mse, color=PAPER, ls="--", label=f"P2: evaluation MSE {authors_mse}")
     ax.set_yscale("log")
@@ -182,7 +189,8 @@ def ablation_ranking(ablations: Sequence[Any], top: int = 6) -> Figure:
 
 
 def eigen_label(value: complex) -> str:
-    """An eigenvalue as text: "0.93" or "0.52 ± 0.31i"."""
-    if abs(value.imag) < 1e-6:
-        return f"{value.real:.2f}"
-    return f"{value.real:.2f} ± {abs(value.imag):.2f}i"
+    """An eigenvalue as text: "0.93" or "0.52 ± 0.31i" (:func:`rnnctx_utils.toy.eigen_label`,
+    the one the chapter's numbers use)."""
+    from rnnctx_utils import toy
+
+    return toy.eigen_label(value)
