@@ -199,7 +199,8 @@ def _cache_key(model: Any, name: str, *parts: Any) -> str:
 
     digest = hashlib.sha256(name.encode())
     package = Path(__file__).resolve().parent
-    for module in ("analysis.py", "fixed_points.py", "linearize.py", "context.py"):
+    for module in ("analysis.py", "fixed_points.py", "linearize.py", "context.py",
+                   "modifiers.py"):
         digest.update((package / module).read_bytes())
     for part in parts:
         digest.update(np.ascontiguousarray(part).tobytes() if isinstance(part, np.ndarray)

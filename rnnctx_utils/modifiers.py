@@ -46,7 +46,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from rnnctx_utils import context
+from rnnctx_utils import context, progress
 
 # Defaults shared by chapters 4–6 (change them here, never in one chapter only).
 N_REFS = 20
@@ -324,7 +324,10 @@ def modifier_analysis(
     """Score every token (M5), cut the ranking (M5), build the modifier subspace (M6), group.
 
     Deterministic: the same model and attractor give the same result, so chapters 4, 5 and 6
-    share one modifier set and one subspace.
+    share one modifier set and one subspace. For a model loaded from the cache the result is
+    stored next to it (keyed by the documents, the attractor, the arguments and the analysis
+    sources), so chapters 5 and 6 load what chapter 4 computed: on IMDB the in-context scores
+    take minutes.
 
     Args:
         model: a :class:`~rnnctx_utils.experiment.TrainedModel`.
@@ -340,6 +343,25 @@ def modifier_analysis(
     """
     from rnnctx_utils import analysis  # noqa: PLC0415
 
+    cloud = analysis.state_cloud(model) if cloud is None else cloud
+    key = analysis._cache_key(model, "modifier_analysis", np.asarray(cloud.tokens),
+                              np.asarray(cloud.lengths), np.asarray(attractor.points), n_refs,
+                              min_tokens, variance, min_occurrences)
+    cached = analysis._load_cached(model, key)
+    if cached is not None:
+        return cached
+    with progress.stage(f"modifier scores: {len(model.vocab):,} tokens, "
+                        f"{int(np.sum(cloud.lengths)):,} occurrences"):
+        result = _modifier_analysis(model, attractor, cloud, n_refs, min_tokens, variance,
+                                    min_occurrences)
+    analysis._store_cached(model, key, result)
+    return result
+
+
+def _modifier_analysis(model: Any, attractor: Any, cloud: Any, n_refs: int, min_tokens: int,
+                       variance: float, min_occurrences: int) -> ModifierAnalysis:
+    from rnnctx_utils import analysis  # noqa: PLC0415
+
     F, embedding, readout_w = _step_and_inputs(model)
     words = scored_words(model)
     inputs = embedding[2:]
@@ -348,7 +370,6 @@ def modifier_analysis(
     jacobian = context.modifier_scores(F, h_refs, inputs, points, readout_w)
     probes = probe_words(model, attractor, n_refs=n_refs)
     vocab_id = model.vocab.id
-    cloud = analysis.state_cloud(model) if cloud is None else cloud
     occ = occurrences(cloud, vocab_id(probes.filler))
     in_context = context.in_context_scores(
         F, occ.h_before, occ.token_ids, embedding[occ.next_ids], embedding, points, readout_w,

@@ -198,3 +198,22 @@ def test_recovery_counts():
     assert rec.planted == ("not", "very")
     assert rec.precision == 0.5 and rec.recall == 0.5
     assert rec.missed == ("very",) and rec.spurious == ("the",)
+
+
+def test_modifier_analysis_is_cached_next_to_a_cached_model(tmp_path, monkeypatch):
+    model, attractor = _hand_built()
+    cloud = _hand_cloud(model)
+    model.path = tmp_path / "entry"  # what a model loaded from the cache carries
+    first = modifiers.modifier_analysis(model, attractor, cloud, min_occurrences=1)
+    assert len(list((tmp_path / "analysis" / "entry").glob("modifier_analysis-*.pkl"))) == 1
+
+    def recompute(*args, **kwargs):
+        raise AssertionError("recomputed instead of loading the cached analysis")
+
+    monkeypatch.setattr(modifiers, "_modifier_analysis", recompute)
+    again = modifiers.modifier_analysis(model, attractor, cloud, min_occurrences=1)
+    np.testing.assert_array_equal(again.scores, first.scores)
+    assert again.modifiers == first.modifiers
+    # other arguments: another entry, computed (here: the patched function raises)
+    with pytest.raises(AssertionError, match="recomputed"):
+        modifiers.modifier_analysis(model, attractor, cloud, min_occurrences=2)
