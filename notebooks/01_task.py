@@ -131,9 +131,10 @@ sizes["cell"] = sum(int(np.size(v)) for v in model.params["cell"].values())
 print(f"{cfg.cell.upper()}: E = {cfg.n_embed}, S = {model.params['h0'].shape[0]}; "
       f"parameters: {sizes}")
 m = model.metrics
+padding = f"{100 * m['padding_fraction']:.1f}%" if "padding_fraction" in m else "n/a"
 print(f"training: {m['n_steps']:,.0f} steps in {m['train_seconds'] / 60:.1f} min "
-      f"({m['tokens_per_second']:,.0f} tokens/s; {100 * m.get('padding_fraction', 0):.1f}% of "
-      f"computed token slots were padding); best validation step {m['best_step']:,.0f}")
+      f"({m['tokens_per_second']:,.0f} tokens/s; {padding} of computed token slots were "
+      f"padding); best validation step {m['best_step']:,.0f}")
 task_plots.training_curves(model.history, model.bow_metrics["test_accuracy"],
                            model.metrics.get("bayes_accuracy"))
 plt.show()

@@ -61,13 +61,16 @@ truth = experiment.corpus(cfg).ground_truth if cfg.is_synthetic else None
 # %% [markdown]
 # Which modifiers do we follow? On the synthetic corpus, all planted ones (so that every
 # planted value gets a measured one, including the modifiers chapter 4's cut missed); on a
-# real corpus, the tokens chapter 4 selected (at least its top three).
+# real corpus, the tokens chapter 4 selected, at least its top three, and P2's two examples
+# "not" and "extremely" when the vocabulary has them (so that P2's numbers have ours beside
+# them even where our cut did not select them).
 
 # %%
 if truth is not None:
     words = tuple(w for w in truth.modifiers if w in found.words)
-else:  # the selected tokens, and at least the three best-scoring ones
-    words = tuple(dict.fromkeys([*found.modifiers, *(w for w, _ in found.top(3))]))
+else:  # the selected tokens, the three best-scoring ones, and P2's "not" and "extremely"
+    words = tuple(dict.fromkeys([*found.modifiers, *(w for w, _ in found.top(3)),
+                                 *(w for w in ("not", "extremely") if w in found.words)]))
 timing = modifiers.timing_analysis(model, attractor, found, words=words)
 print(f"modifiers: {', '.join(words)}; probes: valence {found.probes.valence!r}, "
       f"filler {found.probes.filler!r}; subspace dimension {found.subspace.dim}")
