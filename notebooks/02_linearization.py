@@ -90,8 +90,8 @@ plt.show()
 #
 # We run the network on test documents and keep every state it visits (the *state cloud*),
 # then start the finder from visited states. Following P1 we minimise q with Adam; points
-# with q below a tolerance are **slow points**, and a second, Newton-like (Levenberg–Marquardt,
-# float64) finder looks for **exact roots** q ≈ 0. `analysis.line_attractor` does both,
+# with q below a tolerance are **slow points**, and a second, Newton finder (trust-region
+# Newton, float64) looks for **exact roots** q ≈ 0. `analysis.line_attractor` does both,
 # removes duplicates and outliers, and orders the slow points by readout.
 
 # %%

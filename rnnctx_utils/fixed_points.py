@@ -14,8 +14,9 @@ those roots. The paper's pictures need the slow-point manifold; exactness needs 
 - ``method="slow"``: Adam descent on q from each seed, each point stopping as soon as its own
   q < tol (a converged point stops moving). With tol ≈ 1e-4…1e-6 the stopped points trace the
   slow manifold and keep the spread of the seeds along it.
-- ``method="exact"``: batched Levenberg–Marquardt on the residual F(h, x) − h in float64,
-  reaching q < 1e-20 where a root exists (quadratic convergence near a regular root).
+- ``method="exact"``: batched trust-region Newton (Powell's dogleg, the method of MINPACK's
+  ``hybrj`` and ``scipy.optimize.root(method="hybr")``) on the residual F(h, x) − h in
+  float64, reaching q < 1e-20 where a root exists (quadratic convergence near a regular root).
 
 Then :func:`deduplicate` (keeps the lowest q of each cluster), :func:`remove_outliers`
 (distance to the k-th nearest other point; counts reported), :func:`tolerance_sweep` (distinct
@@ -30,6 +31,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -61,22 +63,24 @@ class FixedPointOptions:
         max_iterations: iterations at most; points not below tol by then are reported
             with ``converged=False``.
 
-    ``method="exact"`` (Levenberg–Marquardt on r(h) = F(h, x) − h, float64):
-        lm_max_iterations: iterations at most.
-        lm_damping: initial damping μ, relative to the mean eigenvalue of JᵀJ (J = ∂r/∂h):
-            the step solves (JᵀJ + μ·tr(JᵀJ)/S · I) δ = −Jᵀr.
-        lm_damping_decrease: μ is multiplied by this after an accepted step (toward Newton:
-            quadratic convergence near a root) ...
-        lm_damping_increase: ... and by this after a rejected one (toward short gradient
-            steps).
-        lm_min_decrease, lm_patience: a point stops as *stalled* after ``lm_patience``
-            iterations in a row that lower its q by less than the fraction
-            ``lm_min_decrease``. That is what happens at a local minimum of q with q > 0
-            (a slow point that is not a root, e.g. the "ghost" of a fixed point), where
-            no root is within reach; it keeps ``converged=False``.
+    ``method="exact"`` (trust-region Newton on r(h) = F(h, x) − h, float64; J = ∂r/∂h):
+        exact_max_iterations: iterations at most.
+        exact_radius_factor: the first trust radius is this times max(‖h‖, 1) (MINPACK's
+            ``factor``, 100): the first Newton step is taken whole unless it is longer.
+            Each step is the Newton step −J⁻¹r when it fits in the radius, else the
+            dogleg point (the steepest-descent minimizer of ½‖r + Jp‖², then toward the
+            Newton step) at the radius. The radius grows (x2) after a step the linear model
+            predicted well and shrinks (to a quarter of the step) after a poor one.
+        exact_min_decrease, exact_patience: a point stops as *stalled* after
+            ``exact_patience`` iterations in a row that lower its q by less than the
+            fraction ``exact_min_decrease`` (MINPACK's "not making good progress": 10%,
+            5 in a row). Newton steps near a root lower q by far more; this is what happens
+            at a local minimum of q with q > 0 (a slow point that is not a root, e.g. the
+            "ghost" of a fixed point), where no root is within reach; it keeps
+            ``converged=False``.
 
     Both:
-        chunk_size: seeds per batch (memory of "exact": about 3 · chunk · S² float64).
+        chunk_size: seeds per batch (memory of "exact": about 2 · chunk · S² float64).
     """
 
     learning_rate: float = 1e-2
@@ -87,12 +91,10 @@ class FixedPointOptions:
     adam_b2: float = 0.99
     adam_eps: float = 1e-10
     max_iterations: int = 5_000
-    lm_max_iterations: int = 200
-    lm_damping: float = 1e-3
-    lm_damping_decrease: float = 0.3
-    lm_damping_increase: float = 4.0
-    lm_min_decrease: float = 1e-3
-    lm_patience: int = 5
+    exact_max_iterations: int = 200
+    exact_radius_factor: float = 100.0
+    exact_min_decrease: float = 0.1
+    exact_patience: int = 5
     chunk_size: int = 1024
 
     def __post_init__(self) -> None:
@@ -101,17 +103,15 @@ class FixedPointOptions:
             "decay_steps",
             "decay_rate",
             "max_iterations",
-            "lm_max_iterations",
-            "lm_damping",
-            "lm_patience",
+            "exact_max_iterations",
+            "exact_radius_factor",
+            "exact_patience",
             "chunk_size",
         ):
             if not getattr(self, name) > 0:
                 raise ValueError(f"FixedPointOptions.{name} must be > 0")
-        if not 0 < self.lm_damping_decrease < 1 < self.lm_damping_increase:
-            raise ValueError("need 0 < lm_damping_decrease < 1 < lm_damping_increase")
-        if not 0 <= self.lm_min_decrease < 1:
-            raise ValueError("need 0 <= lm_min_decrease < 1")
+        if not 0 <= self.exact_min_decrease < 1:
+            raise ValueError("need 0 <= exact_min_decrease < 1")
 
 
 @dataclass(frozen=True, eq=False)
@@ -266,7 +266,60 @@ def _padded_call(fn: Callable, h: np.ndarray, x: np.ndarray, per_point: bool) ->
     return jax.tree.map(lambda *parts: np.concatenate(parts), *outputs)
 
 
-def _levenberg_marquardt(
+def _newton_steps(jac: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Newton steps −J⁻¹r [m, S] of jac [m, S, S] and r [m, S], float64.
+
+    One batched LU solve per half of the batch in two threads (numpy's LAPACK releases the
+    GIL; the caller holds BLAS to one thread). An exactly singular J (e.g. a perfect
+    integrator: λ = 1 exactly) gets the least-squares minimum-norm step instead.
+    """
+
+    def part(index: np.ndarray) -> np.ndarray:
+        try:
+            return np.linalg.solve(jac[index], -r[index][..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            return np.stack([
+                np.linalg.lstsq(jac[i], -r[i], rcond=None)[0] for i in index
+            ]).reshape(len(index), r.shape[1])
+
+    n = r.shape[0]
+    if n < 64:
+        return part(np.arange(n))
+    with ThreadPoolExecutor(2) as pool:
+        return np.concatenate(list(pool.map(part, np.array_split(np.arange(n), 2))))
+
+
+def _dogleg(
+    newton: np.ndarray, gradient: np.ndarray, j_gradient: np.ndarray, radius: np.ndarray
+) -> np.ndarray:
+    """Powell's dogleg steps [m, S] inside the trust radii [m].
+
+    newton: −J⁻¹r [m, S]; gradient: Jᵀr [m, S] (the gradient of q); j_gradient: J Jᵀr.
+    The Newton step if it fits; else the point at the radius on the path from h to the
+    Cauchy point (the minimizer of ½‖r + Jp‖² along −Jᵀr) and on to the Newton step.
+    """
+    newton_norm = np.linalg.norm(newton, axis=1)
+    g2 = np.sum(gradient * gradient, axis=1)
+    cauchy = -(g2 / np.maximum(np.sum(j_gradient * j_gradient, axis=1), 1e-300))[:, None]
+    cauchy = cauchy * gradient
+    cauchy_norm = np.linalg.norm(cauchy, axis=1)
+    finite = np.isfinite(newton_norm)
+    use_newton = finite & (newton_norm <= radius)
+    descent = ~use_newton & (~finite | (cauchy_norm >= radius))
+    scale = np.minimum(radius, cauchy_norm) / np.sqrt(np.maximum(g2, 1e-300))
+    steps = np.where(use_newton[:, None], newton, -scale[:, None] * gradient)
+    between = ~use_newton & ~descent
+    if between.any():
+        a = cauchy[between]
+        b = newton[between] - a
+        ab, bb = np.sum(a * b, axis=1), np.sum(b * b, axis=1)
+        excess = np.sum(a * a, axis=1) - radius[between] ** 2  # ≤ 0: the Cauchy point is inside
+        t = (-ab + np.sqrt(np.maximum(ab * ab - bb * excess, 0.0))) / np.maximum(bb, 1e-300)
+        steps[between] = a + t[:, None] * b
+    return steps
+
+
+def _trust_region_newton(
     F: CellFn,
     options: FixedPointOptions,
     seeds: np.ndarray,
@@ -274,11 +327,13 @@ def _levenberg_marquardt(
     per_point: bool,
     tol: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Batched Levenberg–Marquardt in float64 on r(h) = F(h, x) − h from every seed.
+    """Batched trust-region Newton (dogleg) in float64 on r(h) = F(h, x) − h from every seed.
 
-    Only the active points (not yet converged, not stalled) are worked on: each iteration
-    solves their damped normal equations in one batched LAPACK call and recomputes the
-    Jacobians of the points whose step was accepted. Call inside ``jax.enable_x64(True)``.
+    Only the active points (not yet converged, not stalled) are worked on. A Jacobian and its
+    Newton step (one LU solve) are computed once per accepted step; a rejected step only
+    shrinks the radius and retries along the same dogleg path (no new factorization), which
+    is what makes this cheaper than Levenberg–Marquardt (a new damped solve per try, and the
+    normal equations JᵀJ). Call inside ``jax.enable_x64(True)``, with BLAS at one thread.
 
     Returns:
         points [n, S] and n_iterations [n].
@@ -290,45 +345,50 @@ def _levenberg_marquardt(
     def rows(index: np.ndarray) -> np.ndarray:
         return x[index] if per_point else x
 
+    def linearize(points: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, ...]:
+        """r, J, Newton step, Jᵀr and J Jᵀr at points [m, S] (rows ``index`` of the batch)."""
+        r, jac = _padded_call(jacobian_fn, points, rows(index), per_point)
+        gradient = np.einsum("mij,mi->mj", jac, r)
+        return r, jac, _newton_steps(jac, r), gradient, np.einsum("mij,mj->mi", jac, gradient)
+
     h = seeds.copy()
-    r, jac = _padded_call(jacobian_fn, h, x, per_point)
+    r, jac, newton, gradient, j_gradient = linearize(h, np.arange(n))
     q = 0.5 * np.sum(r * r, axis=1)
-    # The normal equations change only when a point moves: keep them between iterations.
-    normal = np.matmul(jac.transpose(0, 2, 1), jac)  # JᵀJ [n, S, S]
-    gradient = np.matmul(jac.transpose(0, 2, 1), r[..., None])  # Jᵀr [n, S, 1]
-    scale = np.trace(normal, axis1=1, axis2=2) / size + 1e-300
-    mu = np.full(n, options.lm_damping)
+    radius = options.exact_radius_factor * np.maximum(np.linalg.norm(h, axis=1), 1.0)
     n_iter = np.zeros(n, np.int64)
     stalled = np.zeros(n, np.int64)
-    diagonal = np.arange(size)
-    for _ in range(options.lm_max_iterations):
-        idx = np.flatnonzero((q >= tol) & (stalled < options.lm_patience))
+    for _ in range(options.exact_max_iterations):
+        idx = np.flatnonzero((q >= tol) & (stalled < options.exact_patience))
         if idx.size == 0:
             break
-        damped = normal[idx]  # a copy (fancy indexing)
-        damped[:, diagonal, diagonal] += (mu[idx] * scale[idx])[:, None]
-        candidate = h[idx] - np.linalg.solve(damped, gradient[idx])[..., 0]
+        steps = _dogleg(newton[idx], gradient[idx], j_gradient[idx], radius[idx])
+        candidate = h[idx] + steps
         r_candidate = _padded_call(residual_fn, candidate, rows(idx), per_point)
         q_candidate = 0.5 * np.sum(r_candidate * r_candidate, axis=1)
-        accept = np.isfinite(q_candidate) & (q_candidate < q[idx])
-        small_gain = ~(q_candidate < q[idx] * (1.0 - options.lm_min_decrease))
-        stalled[idx] = np.where(small_gain, stalled[idx] + 1, 0)
-        mu[idx] = np.where(
-            accept,
-            np.maximum(mu[idx] * options.lm_damping_decrease, 1e-15),
-            np.minimum(mu[idx] * options.lm_damping_increase, 1e15),
+        # ρ = actual / predicted decrease of q, the prediction from ½‖r + J p‖².
+        model = r[idx] + np.einsum("mij,mj->mi", jac[idx], steps)
+        predicted = q[idx] - 0.5 * np.sum(model * model, axis=1)
+        rho = np.where(
+            np.isfinite(q_candidate) & (predicted > 0),
+            (q[idx] - q_candidate) / np.maximum(predicted, 1e-300),
+            -1.0,
         )
+        step_norm = np.linalg.norm(steps, axis=1)
+        grow = (rho > 0.75) & (step_norm > 0.99 * radius[idx])
+        radius[idx] = np.where(
+            rho < 0.25, 0.25 * step_norm, np.where(grow, 2.0 * radius[idx], radius[idx])
+        )
+        accept = np.isfinite(q_candidate) & (q_candidate < q[idx])
+        slow = ~(q_candidate < q[idx] * (1.0 - options.exact_min_decrease))
+        stalled[idx] = np.where(slow, stalled[idx] + 1, 0)
         n_iter[idx] += 1
         moved = idx[accept]
         if moved.size:
             h[moved] = candidate[accept]
-            r_new, jac_new = _padded_call(jacobian_fn, h[moved], rows(moved), per_point)
-            r[moved], jac[moved] = r_new, jac_new
-            q[moved] = 0.5 * np.sum(r_new * r_new, axis=1)
-            jac_t = jac_new.transpose(0, 2, 1)
-            normal[moved] = np.matmul(jac_t, jac_new)
-            gradient[moved] = np.matmul(jac_t, r_new[..., None])
-            scale[moved] = np.trace(normal[moved], axis1=1, axis2=2) / size + 1e-300
+            r[moved], jac[moved], newton[moved], gradient[moved], j_gradient[moved] = (
+                linearize(h[moved], moved)
+            )
+            q[moved] = 0.5 * np.sum(r[moved] * r[moved], axis=1)
     return h, n_iter
 
 
@@ -370,7 +430,7 @@ def find_fixed_points(
         tol: stop a point when q < tol. For ``"slow"`` 1e-4…1e-6 gives the slow-point
             manifold; for ``"exact"`` e.g. 1e-12…1e-20 (float64; the floor is set by
             round-off, ~1e-30 for states of order 1).
-        method: ``"slow"`` (Adam on q, float32) or ``"exact"`` (Levenberg–Marquardt on
+        method: ``"slow"`` (Adam on q, float32) or ``"exact"`` (trust-region Newton on
             F(h, x) − h, float64). See the module docstring.
         options: :class:`FixedPointOptions`; defaults when None.
         n_inputs: input size for ``x=None``.
@@ -406,7 +466,7 @@ def find_fixed_points(
             chunk_x = x_arr[start:stop] if per_point else x_arr
             if method == "exact":
                 with blas_threads(1):
-                    p, k = _levenberg_marquardt(F, options, h[start:stop], chunk_x, per_point, tol)
+                    p, k = _trust_region_newton(F, options, h[start:stop], chunk_x, per_point, tol)
             else:
                 runner = jitted(_adam_descent, F, options, per_point)
                 p, k = runner(h[start:stop], chunk_x, jnp.asarray(tol, dtype))

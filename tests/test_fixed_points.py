@@ -156,9 +156,43 @@ def test_ghost_is_a_slow_point_but_not_a_fixed_point():
     assert not exact.converged.any()
     assert (exact.q >= 5e-7).all() and (exact.q < 6.5e-7).all()
     assert np.abs(exact.points).max() < 0.045
-    assert exact.n_iterations.max() < exact.options.lm_max_iterations
+    assert exact.n_iterations.max() < exact.options.exact_max_iterations
     slow = fp.find_fixed_points(ghost, seeds, tol=1e-6, n_inputs=1)
     assert slow.converged.all() and (slow.q < 1e-6).all() and (slow.q >= 5e-7).all()
+
+
+def test_dogleg_step_geometry():
+    """J = diag(2, 0.5), r = (1, 1): Newton step −J⁻¹r = (−0.5, −2), |p_N| = 2.06; gradient
+    g = Jᵀr = (2, 0.5), Cauchy point −(gᵀg / |Jg|²) g = −(4.25 / 16.0625) g, |p_C| = 0.545."""
+    J = np.diag([2.0, 0.5])
+    r = np.array([1.0, 1.0])
+    newton, g = -np.linalg.solve(J, r), J.T @ r
+    cauchy = -(g @ g) / np.sum((J @ g) ** 2) * g
+    args = (newton[None], g[None], (J @ g)[None])
+    # Radius above |p_N|: the Newton step itself.
+    np.testing.assert_allclose(fp._dogleg(*args, np.array([3.0]))[0], [-0.5, -2.0])
+    # Radius below |p_C|: steepest descent cut at the radius.
+    np.testing.assert_allclose(
+        fp._dogleg(*args, np.array([0.3]))[0], -0.3 * g / np.linalg.norm(g)
+    )
+    # In between: on the segment from the Cauchy point to the Newton step, at the radius.
+    step = fp._dogleg(*args, np.array([1.0]))[0]
+    assert np.linalg.norm(step) == pytest.approx(1.0)
+    t = (step - cauchy) @ (newton - cauchy) / np.sum((newton - cauchy) ** 2)
+    assert 0 < t < 1
+    np.testing.assert_allclose(step, cauchy + t * (newton - cauchy), atol=1e-12)
+
+
+def test_exactly_singular_jacobian_takes_the_least_squares_step():
+    """F(h) = diag(1, 0.5) h + (0, 1): J_r = diag(0, −0.5) is exactly singular (a line of
+    fixed points h = (a, 2)); the minimum-norm Newton step lands on it in one step."""
+    def F(h: jax.Array, x: jax.Array) -> jax.Array:
+        return jnp.array([h[0], 0.5 * h[1] + 1.0]) + 0.0 * x[0]
+
+    result = fp.find_fixed_points(F, np.array([[3.0, -1.0]]), tol=1e-20, method="exact",
+                                  n_inputs=1)
+    assert result.converged.all() and result.n_iterations[0] == 1
+    np.testing.assert_allclose(result.points[0], [3.0, 2.0], atol=1e-12)
 
 
 def test_converged_points_stop_moving():
