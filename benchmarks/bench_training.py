@@ -12,7 +12,10 @@ mean of the two (a steady drift of the machine's speed cancels). Printed:
   18 · H · (H + E) floating-point operations per token) against the same machine's float32
   matrix-multiply GFLOP/s at the recurrent product's shape [B, H] x [H, 3H];
 - peak memory of one training step: XLA's buffer analysis of the compiled step (JAX) and the
-  growth of the process's peak resident memory over the timed steps (both frameworks).
+  growth of the process's peak resident memory over the timed steps (both frameworks);
+- minor page faults per step: memory the step touched afresh (see
+  :mod:`rnnctx_utils.allocator`, which ``import rnnctx_utils`` applies). For a like-for-like
+  comparison PyTorch also runs with the same glibc settings, and JAX once without them.
 
 PyTorch is a benchmark-only dependency (CPU build); without it the JAX half still runs.
 The two GRUs differ in one detail: PyTorch applies the reset gate after the recurrent product
@@ -35,6 +38,10 @@ from typing import Any
 
 def _max_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def _minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def flops_per_token(hidden: int, embed: int) -> float:
@@ -74,7 +81,7 @@ def run_jax(shape: dict[str, int], steps: int, warmup: int) -> dict[str, Any]:
         theta, opt_state, loss, _ = trainer.step(theta, opt_state, tokens, lengths, labels,
                                                  weights)
     jax.block_until_ready(theta)
-    rss_before = _max_rss_mib()
+    rss_before, faults_before = _max_rss_mib(), _minor_faults()
     start = time.perf_counter()
     for _ in range(steps):
         theta, opt_state, loss, _ = trainer.step(theta, opt_state, tokens, lengths, labels,
@@ -83,6 +90,7 @@ def run_jax(shape: dict[str, int], steps: int, warmup: int) -> dict[str, Any]:
     seconds = time.perf_counter() - start
     return {
         "framework": "jax", "version": jax.__version__, "threads": "XLA default",
+        "faults_per_step": (_minor_faults() - faults_before) / steps,
         "seconds_per_step": seconds / steps,
         "compile_seconds": compile_seconds, "step_buffer_mib": (step_bytes or 0) / 2**20,
         "peak_rss_mib": _max_rss_mib(), "rss_growth_mib": _max_rss_mib() - rss_before,
@@ -129,13 +137,14 @@ def run_torch(shape: dict[str, int], steps: int, warmup: int) -> dict[str, Any]:
 
     for _ in range(warmup):
         step()
-    rss_before = _max_rss_mib()
+    rss_before, faults_before = _max_rss_mib(), _minor_faults()
     start = time.perf_counter()
     for _ in range(steps):
         loss = step()
     seconds = time.perf_counter() - start
     return {
         "framework": "torch", "version": torch.__version__, "threads": torch.get_num_threads(),
+        "faults_per_step": (_minor_faults() - faults_before) / steps,
         "seconds_per_step": seconds / steps, "peak_rss_mib": _max_rss_mib(),
         "rss_growth_mib": _max_rss_mib() - rss_before, "loss": loss,
     }
@@ -183,12 +192,18 @@ def _child(target: str, shape: dict[str, int], steps: int, warmup: int, queue: A
     if shape.get("threads"):  # before numpy / torch load their thread pools
         for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[variable] = str(shape["threads"])
+    # glibc keeps freed memory (rnnctx_utils.allocator) unless malloc_reuse is 0: set before
+    # anything imports rnnctx_utils or starts a thread pool.
+    os.environ["RNNCTX_MALLOC_REUSE"] = str(shape.get("malloc_reuse", 1))
+    from rnnctx_utils import allocator  # noqa: PLC0415
+
+    malloc_reuse = allocator.keep_freed_memory()
     try:
         result = {"jax": run_jax, "torch": run_torch, "matmul": _matmul_child}[target](
             shape, steps, warmup)
     except ImportError as error:
         result = {"framework": target, "skipped": f"not installed ({error})"}
-    queue.put(result)
+    queue.put(result | {"malloc_reuse": malloc_reuse})
 
 
 def _matmul_child(shape: dict[str, int], steps: int, warmup: int) -> dict[str, Any]:
@@ -196,6 +211,12 @@ def _matmul_child(shape: dict[str, int], steps: int, warmup: int) -> dict[str, A
 
 
 def in_fresh_process(target: str, shape: dict[str, int], steps: int, warmup: int) -> Any:
+    from rnnctx_utils import allocator  # noqa: PLC0415
+
+    # The child starts with glibc's tunables as `make book` sets them, or without any.
+    os.environ.pop("GLIBC_TUNABLES", None)
+    if shape.get("malloc_reuse", 1):
+        os.environ["GLIBC_TUNABLES"] = allocator.GLIBC_TUNABLES
     context = mp.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=_child, args=(target, shape, steps, warmup, queue))
@@ -207,8 +228,11 @@ def in_fresh_process(target: str, shape: dict[str, int], steps: int, warmup: int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=5, help="timed steps per framework")
-    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--steps", type=int, default=6, help="timed steps per framework")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed steps (PyTorch)")
+    parser.add_argument("--jax-warmup", type=int, default=8,
+                        help="untimed JAX steps: with freed memory kept, the heap grows over "
+                             "the first ~5 steps, page faults then stop")
     parser.add_argument("--quick", action="store_true", help="small shapes (a smoke test)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
@@ -230,10 +254,16 @@ def main() -> None:
     # thread pool can lose more to contention than it gains); the faster one is compared.
     # JAX runs before and after PyTorch and the two are averaged: the speed of a shared
     # machine drifts over the minutes PyTorch takes, and bracketing cancels a steady drift.
-    runs = [("jax_before", shape), ("torch", shape), ("torch_1_thread", shape | {"threads": 1}),
+    # PyTorch with glibc's defaults (as its users run it) and with the settings this package
+    # applies; JAX also once without them, to show what they are worth.
+    runs = [("jax_before", shape), ("torch", shape | {"malloc_reuse": 0}),
+            ("torch_1_thread", shape | {"threads": 1, "malloc_reuse": 0}),
+            ("torch_malloc_reuse", shape), ("jax_glibc_default", shape | {"malloc_reuse": 0}),
             ("jax_after", shape)]
     for framework, run_shape in runs:
-        result = in_fresh_process(framework.split("_")[0], run_shape, args.steps, args.warmup)
+        target = framework.split("_")[0]
+        warmup = args.jax_warmup if target == "jax" else args.warmup
+        result = in_fresh_process(target, run_shape, args.steps, warmup)
         results[framework] = result
         if "skipped" in result:
             print(f"{framework}: skipped, {result['skipped']}")
@@ -243,8 +273,10 @@ def main() -> None:
         result["gflops"] = flops_step / seconds / 1e9
         memory = (f", step buffers {result['step_buffer_mib']:.0f} MiB (XLA)"
                   if "step_buffer_mib" in result else "")
-        print(f"{framework} {result['version']} ({result.get('threads', 'default')} threads): "
-              f"{seconds * 1e3:.0f} ms/step, "
+        malloc = "reused" if result["malloc_reuse"] else "glibc default"
+        print(f"{framework} {result['version']} ({result.get('threads', 'default')} threads, "
+              f"malloc {malloc}): {seconds * 1e3:.0f} ms/step, "
+              f"{result['faults_per_step']:,.0f} page faults/step, "
               f"{result['tokens_per_second']:,.0f} tokens/s, {result['gflops']:.1f} GFLOP/s "
               f"({100 * result['gflops'] / peak:.0f}% of matmul){memory}, peak RSS "
               f"{result['peak_rss_mib']:.0f} MiB (+{result['rss_growth_mib']:.0f} MiB over the "
@@ -258,7 +290,8 @@ def main() -> None:
         print(f"jax, mean of the two runs: {seconds * 1e3:.0f} ms/step, "
               f"{tokens_per_step / seconds:,.0f} tokens/s, "
               f"{100 * flops_step / seconds / 1e9 / peak:.0f}% of matmul")
-    torch_rates = [results[name]["tokens_per_second"] for name in ("torch", "torch_1_thread")
+    torch_rates = [results[name]["tokens_per_second"]
+                   for name in ("torch", "torch_1_thread", "torch_malloc_reuse")
                    if "tokens_per_second" in results[name]]
     if torch_rates and "tokens_per_second" in results.get("jax", {}):
         ratio = results["jax"]["tokens_per_second"] / max(torch_rates)
