@@ -30,9 +30,10 @@ import: 57,000 page faults per step with the import alone, none with the variabl
 from __future__ import annotations
 
 import ctypes
-import os
 import platform
 import sys
+
+from rnnctx_utils import environment
 
 # mallopt parameter numbers, from glibc's <malloc.h>.
 _M_TRIM_THRESHOLD = -1
@@ -50,13 +51,7 @@ _applied: bool | None = None
 
 
 def _wanted() -> bool:
-    value = os.environ.get(ENV_VARIABLE, "1").strip()
-    if value not in ("0", "1", ""):
-        raise ValueError(
-            f"{ENV_VARIABLE}={value!r}: use 1 (default: glibc keeps freed memory for reuse) "
-            "or 0 (glibc's own settings)."
-        )
-    return value != "0"
+    return bool(environment.read(ENV_VARIABLE))
 
 
 def keep_freed_memory() -> bool:

@@ -35,6 +35,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from rnnctx_utils import environment
+
 CACHE_ENV = "RNNCTX_CACHE"
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
@@ -58,7 +60,7 @@ class Entry(NamedTuple):
 
 def cache_dir() -> Path:
     """The cache folder: ``$RNNCTX_CACHE`` or ``<repository>/_build/cache``."""
-    override = os.environ.get(CACHE_ENV)
+    override = environment.read(CACHE_ENV)
     return Path(override).expanduser() if override else REPO_ROOT / "_build" / "cache"
 
 
@@ -68,7 +70,8 @@ def cache_dir() -> Path:
 # network. A module missing from this list that does influence training would make a stale
 # model possible, so the list is checked by a test against the imports of experiment.py.
 TRAINING_MODULES = (
-    "__init__.py", "artifacts.py", "cells.py", "config.py", "corpora.py", "experiment.py",
+    "__init__.py", "artifacts.py", "cells.py", "config.py", "corpora.py", "environment.py",
+    "experiment.py",
     "models.py", "synthetic.py", "text.py", "toy.py", "train.py",
 )
 

@@ -23,12 +23,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-ENV_PREFIX = "RNNCTX_"
+from rnnctx_utils import environment
+from rnnctx_utils.environment import SettingError
+
+ENV_PREFIX = environment.PREFIX
 CELL_NAMES = ("vanilla", "ugrnn", "gru", "lstm")
 HUB_CORPORA = ("imdb", "yelp_polarity", "sst2")
 
 
-class ConfigError(ValueError):
+class ConfigError(SettingError):
     """A configuration value is invalid; the message names the field and the fix."""
 
 
@@ -235,13 +238,22 @@ def config(env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
     known = {f.name: f for f in fields(Config)}
     from_env: dict[str, Any] = {}
     for key, raw in env.items():
-        if not key.startswith(ENV_PREFIX) or key in _NON_FIELD_VARIABLES:
+        if not key.startswith(ENV_PREFIX):
+            continue
+        if key in environment.SETTINGS_BY_NAME:
+            # A process setting: not a field, but its value is checked here too, so that a bad
+            # one fails at the first cell of a chapter with the same message everywhere.
+            try:
+                environment.read(key, env)
+            except SettingError as error:
+                raise ConfigError(str(error)) from None
             continue
         name = key[len(ENV_PREFIX):].lower()
         if name not in known:
             raise ConfigError(
                 f"unknown setting {key}; valid ones are "
-                + ", ".join(ENV_PREFIX + n.upper() for n in known)
+                + ", ".join(known_variables())
+                + " (How to use lists what each one does)"
             )
         from_env[name] = _parse(known[name].type, name, raw)
     for name in overrides:
@@ -260,5 +272,51 @@ def config(env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
     return Config(**values)
 
 
-# Environment variables with the prefix that are not config fields.
-_NON_FIELD_VARIABLES = frozenset({"RNNCTX_CACHE", "RNNCTX_QUIET"})
+# One phrase per field, for How to use's table of environment variables (a test checks that
+# every field has one).
+FIELD_MEANINGS: dict[str, str] = {
+    "corpus": "`synthetic`, a hub name (`imdb`, `yelp_polarity`, `sst2`) or local files",
+    "n_train": "training documents (a cap for real corpora; 0: no cap)",
+    "n_valid": "validation documents (idem)",
+    "n_test": "test documents (idem)",
+    "min_doc_len": "shortest synthetic document, in tokens",
+    "max_doc_len": "longest synthetic document, in tokens",
+    "vocab_size": "vocabulary cap, `<pad>` and `<unk>` included",
+    "min_count": "training-split count a word needs to enter the vocabulary",
+    "max_len": "longer documents are truncated to this many tokens",
+    "cell": "`vanilla`, `ugrnn`, `gru` or `lstm`",
+    "n_embed": "embedding size",
+    "n_hidden": "state size",
+    "batch_size": "documents per training step",
+    "n_steps": "training steps",
+    "learning_rate": "Adam's initial learning rate",
+    "lr_decay": "learning-rate factor per 1,000 steps, in (0, 1]",
+    "grad_clip": "global gradient-norm clip",
+    "l2": "weight decay on all parameters but biases",
+    "eval_every": "steps between validation passes",
+    "seed": "seed of corpus splits, initialisation and batches",
+    "n_analysis_docs": "test documents run for the state clouds",
+    "n_fixed_point_seeds": "seeds of the fixed-point finder",
+    "fast": "1 selects the small test configuration (seconds per chapter)",
+}
+
+
+def known_variables() -> list[str]:
+    """Every ``RNNCTX_*`` variable :func:`config` accepts: one per field, then the process
+    settings of :mod:`rnnctx_utils.environment`."""
+    return ([environment.field_variable(f.name) for f in fields(Config)]
+            + [setting.name for setting in environment.PROCESS_SETTINGS])
+
+
+def variables_table() -> str:
+    """How to use's Markdown table of every ``RNNCTX_*`` variable, with defaults and meanings
+    (the defaults are the synthetic corpus's; other corpora have their own, see
+    :data:`CORPUS_DEFAULTS`)."""
+    defaults = Config()
+    rows = []
+    for f in fields(Config):
+        type_name = f.type if isinstance(f.type, str) else f.type.__name__
+        value = getattr(defaults, f.name)
+        shown = str(int(value)) if isinstance(value, bool) else str(value)
+        rows.append((f.name, type_name, shown, FIELD_MEANINGS[f.name]))
+    return environment.variables_table(rows)

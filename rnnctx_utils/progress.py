@@ -16,17 +16,18 @@ both (the tests of the package do not need it: the lines go to standard output).
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+from rnnctx_utils import environment
+
 T = TypeVar("T")
 
 
 def _quiet() -> bool:
-    return os.environ.get("RNNCTX_QUIET", "").strip().lower() in ("1", "true", "yes", "on")
+    return bool(environment.read("RNNCTX_QUIET"))
 
 
 @contextmanager
