@@ -1,8 +1,10 @@
-# Two entry points: `make book` and `make test`. Both create .venv themselves.
+# Two entry points: `make book` and `make test`. Both create .venv themselves; `make lab` opens
+# the chapters in JupyterLab.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.installed-lab
 BOOKFLAGS ?= --keep-going
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1
 # glibc keeps freed memory for reuse in every process of a build, Jupyter kernels included
@@ -11,7 +13,15 @@ ifneq ($(RNNCTX_MALLOC_REUSE),0)
 MALLOC := GLIBC_TUNABLES=glibc.malloc.arena_max=1:glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=2147483647
 endif
 
-.PHONY: book test install lint clean clean-cache benchmarks check-browser
+# make lab: which Jupyter (lab, or notebook for the Notebook 7 interface), on which folder, with
+# which extra flags (LABFLAGS="--no-browser --port=8899"; --allow-root where Jupyter runs as root).
+LAB ?= lab
+LABDIR ?= notebooks
+LABFLAGS ?=
+# The lab settings that every JupyterLab of .venv starts from: a chapter `.py` opens as a notebook.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/rnnctx.json
+
+.PHONY: book test install install-lab lab lint clean clean-cache benchmarks check-browser
 
 # Reinstall whenever the requirements change.
 $(STAMP): pyproject.toml
@@ -22,8 +32,27 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The `lab` extra (JupyterLab, Notebook 7) on top of the normal install, again when pyproject.toml
+# changes.
+$(LAB_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[book,test,lab]'
+	touch $(LAB_STAMP)
+
+$(LAB_OVERRIDES): jupyter/overrides.json
+	mkdir -p $(dir $@)
+	cp $< $@
+
+install-lab: $(LAB_STAMP) $(LAB_OVERRIDES)
+
+# JupyterLab on notebooks/, with the environment of the book's own processes; the server settings
+# (jupytext's contents manager: a chapter `.py` opens as a notebook, saving writes the `.py`) are in
+# jupyter/jupyter_server_config.py. tests/test_lab.py runs this recipe.
+lab: install-lab
+	$(OFFLINE) $(MALLOC) $(BIN)/jupyter $(LAB) --config=jupyter/jupyter_server_config.py \
+		--ServerApp.root_dir="$(LABDIR)" $(LABFLAGS)
+
 lint: $(STAMP)
-	$(BIN)/ruff check rnnctx_utils tests notebooks benchmarks .ci book/_ext
+	$(BIN)/ruff check rnnctx_utils tests notebooks benchmarks .ci book/_ext jupyter
 	$(BIN)/mypy rnnctx_utils
 
 test: lint

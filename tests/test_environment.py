@@ -20,8 +20,8 @@ def _name(requirement: str) -> str:
 def test_environment_yml_mirrors_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = list(project["dependencies"])
-    for extra in ("book", "test"):
-        wanted += project["optional-dependencies"][extra]
+    for extra in project["optional-dependencies"].values():  # every extra: book, test, lab
+        wanted += extra
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     listed = [r for r in pip_section if not r.startswith("-e")]
