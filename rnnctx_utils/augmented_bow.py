@@ -79,16 +79,22 @@ def _softplus_inverse(y: float) -> float:
 
 
 def init_params(
-    model: AugmentedBow, *, tau_init: float = 2.0, position_tau_init: float = 3.0
+    model: AugmentedBow, *, tau_init: float = 2.0, position_tau_init: float = 3.0,
+    valence: np.ndarray | None = None, bias: float = 0.0,
 ) -> Params:
-    """Parameters that start as plain bag-of-words: v = 0, b = 0, α = 1, β = 0.
+    """Parameters that start as plain bag-of-words: v = ``valence`` (default 0), b = ``bias``,
+    α = 1, β = 0. Started from a fitted bag-of-words baseline, every member's logits equal the
+    baseline's at step 0 (the family is nested over it).
 
     Keys: "bias" [], "valence" [V]; with modifiers "alpha" [M], "tau_raw" [M]; with position
     "beta_begin", "tau_begin_raw", "beta_end", "tau_end_raw" (scalars). τ = softplus(raw).
     """
+    if valence is not None and np.shape(valence) != (model.vocab_size,):
+        raise ValueError(f"valence must have shape ({model.vocab_size},), got {np.shape(valence)}")
     params: Params = {
-        "bias": jnp.zeros(()),
-        "valence": jnp.zeros(model.vocab_size),
+        "bias": jnp.asarray(bias, jnp.float32),
+        "valence": (jnp.zeros(model.vocab_size) if valence is None
+                    else jnp.asarray(valence, jnp.float32)),
     }
     if model.uses_modifiers:
         n_mod = len(model.modifier_ids)
@@ -232,9 +238,11 @@ def _loss(
     return nll + l2 * jnp.sum(params["valence"] ** 2)
 
 
-@partial(jax.jit, static_argnums=(0, 5, 6, 7, 8))
-def _train(
+@partial(jax.jit, static_argnums=(0, 7, 8, 9, 10))
+def _train_chunk(
     model: AugmentedBow,
+    params: Params,
+    state: optax.OptState,
     tokens: jax.Array,
     lengths: jax.Array,
     labels: jax.Array,
@@ -243,10 +251,9 @@ def _train(
     batch_size: int,
     learning_rate: float,
     l2: float,
-) -> tuple[Params, jax.Array]:
+) -> tuple[Params, optax.OptState, jax.Array]:
+    """``n_steps`` Adam steps on random minibatches, as one compiled scan."""
     optimizer = optax.adam(learning_rate)
-    params = init_params(model)
-    state = optimizer.init(params)
     grad_fn = jax.value_and_grad(_loss)
 
     def step(
@@ -258,18 +265,23 @@ def _train(
         updates, s = optimizer.update(grads, s, p)
         return (optax.apply_updates(p, updates), s), loss
 
-    (params, _), losses = jax.lax.scan(step, (params, state), jax.random.split(key, n_steps))
-    return params, losses
+    (params, state), losses = jax.lax.scan(step, (params, state), jax.random.split(key, n_steps))
+    return params, state, losses
 
 
 class FitResult(NamedTuple):
-    """params: fitted parameters; model: the family member; loss_history: [n_steps] minibatch
-    losses; train_accuracy: accuracy on the training arrays."""
+    """params: fitted parameters (with validation: those of the best validation step);
+    model: the family member; loss_history: [n_steps] minibatch losses; train_accuracy:
+    accuracy on the training arrays; best_step: the step whose parameters were kept (n_steps
+    without validation; 0 means the starting point was never beaten); valid_accuracy: the
+    kept parameters' validation accuracy (NaN without validation)."""
 
     params: Params
     model: AugmentedBow
     loss_history: np.ndarray
     train_accuracy: float
+    best_step: int = -1
+    valid_accuracy: float = float("nan")
 
 
 def train_augmented_bow(
@@ -283,33 +295,52 @@ def train_augmented_bow(
     learning_rate: float = 0.05,
     l2: float = 1e-5,
     seed: int = 0,
+    init: Params | None = None,
+    valid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    eval_every: int = 250,
 ) -> FitResult:
-    """Fit one member of the family with Adam on random minibatches (one compiled scan).
+    """Fit one member of the family with Adam on random minibatches.
 
     Args:
         model: the variant, vocabulary size and modifier set.
         tokens: [N, L] int token ids, zero-padded. lengths: [N]. labels: [N] in {0, 1}.
         n_steps, batch_size, learning_rate: Adam on minibatches drawn with replacement.
-        l2: weight of Σ v² (valences only).
+        l2: weight of Σ v² (valences only) added to the mean log-loss.
+        init: starting parameters (default :func:`init_params`: plain bag-of-words at zero).
+        valid: (tokens [N_v, L_v], lengths [N_v], labels [N_v]): when given, the parameters
+            are scored on it at step 0 and every ``eval_every`` steps and the best are kept
+            (ties go to the earlier step). Started from a fitted baseline, the result is then
+            never below the baseline on validation.
     Returns:
         FitResult.
     """
+    params = init_params(model) if init is None else init
+    optimizer_state = optax.adam(learning_rate).init(params)
     tokens_j = jnp.asarray(tokens, jnp.int32)
     lengths_j = jnp.asarray(lengths, jnp.int32)
     labels_j = jnp.asarray(labels, jnp.int32)
-    params, losses = _train(
-        model,
-        tokens_j,
-        lengths_j,
-        labels_j,
-        jax.random.PRNGKey(seed),
-        n_steps,
-        batch_size,
-        float(learning_rate),
-        float(l2),
-    )
-    acc = accuracy(params, model, tokens, lengths, labels)
-    return FitResult(params, model, np.asarray(losses), acc)
+    key = jax.random.PRNGKey(seed)
+    chunk = n_steps if valid is None else max(1, min(eval_every, n_steps))
+    best_params, best_step, best_valid = params, 0, float("nan")
+    if valid is not None:
+        best_valid = accuracy(params, model, *valid)
+    losses, done = [], 0
+    while done < n_steps:
+        size = min(chunk, n_steps - done)
+        params, optimizer_state, chunk_losses = _train_chunk(
+            model, params, optimizer_state, tokens_j, lengths_j, labels_j,
+            jax.random.fold_in(key, done), size, batch_size, float(learning_rate), float(l2))
+        losses.append(np.asarray(chunk_losses))
+        done += size
+        if valid is not None:
+            score = accuracy(params, model, *valid)
+            if score > best_valid:
+                best_params, best_step, best_valid = params, done, score
+    if valid is None:
+        best_params, best_step = params, n_steps
+    history = np.concatenate(losses) if losses else np.zeros(0)
+    acc = accuracy(best_params, model, tokens, lengths, labels)
+    return FitResult(best_params, model, history, acc, best_step, best_valid)
 
 
 def predict_correct(
@@ -319,7 +350,7 @@ def predict_correct(
     lengths: np.ndarray,
     labels: np.ndarray,
     *,
-    batch_size: int = 4096,
+    batch_size: int = 1024,
 ) -> np.ndarray:
     """Per-document correctness [N] bool (for the bootstrap of the recovered fraction)."""
     out = []

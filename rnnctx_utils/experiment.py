@@ -40,8 +40,10 @@ class TrainedModel:
         ``bayes_accuracy`` (the planted rule's expected accuracy, the best any classifier can
         do) and ``rule_test_accuracy`` (the planted rule's accuracy on these test labels).
     history: RNN training curves (see :class:`rnnctx_utils.train.TrainResult`).
-    bow_params: bag-of-words ``{"weights": [V], "bias": []}``.
-    bow_metrics: the bag-of-words metrics (same keys as ``metrics``).
+    bow_params: the bag-of-words baseline ``{"weights": [V], "bias": []}``
+        (:mod:`rnnctx_utils.bow`: logistic regression on whole documents).
+    bow_metrics: its ``valid_accuracy``, ``test_accuracy``, the selected ``C`` and
+        ``uses_counts`` (1: word counts, 0: word presence; chosen on validation).
     path: the cache entry it lives in.
     """
 
@@ -53,6 +55,19 @@ class TrainedModel:
     bow_params: dict[str, Any]
     bow_metrics: dict[str, float]
     path: Path | None = None
+
+    @property
+    def bow_kind(self) -> str:
+        """The baseline's features: ``"counts"`` or ``"presence"`` (chosen on validation)."""
+        return "counts" if self.bow_metrics.get("uses_counts", 1.0) else "presence"
+
+    def bow_logits(self, texts: list[str]) -> np.ndarray:
+        """The bag-of-words baseline's logits [n_docs] for whole documents (not truncated)."""
+        from rnnctx_utils import bow, text  # noqa: PLC0415
+
+        ids = text.encode_ids(texts, self.vocab)
+        return bow.logits(np.asarray(self.bow_params["weights"], np.float64),
+                          float(self.bow_params["bias"]), ids, self.bow_kind)
 
     @property
     def cell(self) -> cells.Cell:
@@ -112,14 +127,16 @@ def _encode(texts: list[str], labels: Any, vocab: Any, max_len: int) -> Split:
                  int(encoded.n_truncated))
 
 
-def encoded_splits(cfg: Config, vocab: Any) -> Splits:
-    """The config's corpus encoded with ``vocab`` (documents cut at ``cfg.max_len``)."""
+def encoded_splits(cfg: Config, vocab: Any, *, whole_documents: bool = False) -> Splits:
+    """The config's corpus encoded with ``vocab``: documents cut at ``cfg.max_len`` (what the
+    RNN reads), or whole (``whole_documents``: what the bag-of-words models read)."""
     data = corpus(cfg)
     parts = []
     for dataset in (data.train, data.validation, data.test):
         texts = list(dataset["text"]) if len(dataset) else []
         labels = np.asarray(list(dataset["label"]) if len(dataset) else [], np.int32)
-        parts.append(_encode(texts, labels, vocab, cfg.max_len))
+        max_len = 10**9 if whole_documents else cfg.max_len
+        parts.append(_encode(texts, labels, vocab, max_len))
     return Splits(*parts)
 
 
@@ -166,8 +183,7 @@ def train_model(cfg: Config, *, progress: bool = True) -> TrainedModel:
         vocab_size=len(vocab), n_embed=cfg.n_embed, n_hidden=cfg.n_hidden, test=test,
         progress=progress,
     )
-    bow = train.train_bow(splits.train.data, splits.valid.data, bow_settings(cfg),
-                          vocab_size=len(vocab), test=test, progress=progress)
+    bow_params, bow_metrics = fit_bow_baseline(data, vocab)
     metrics = dict(rnn.metrics)
     truth = getattr(data, "ground_truth", None)
     if truth is not None:  # synthetic corpus: the planted rule on the same test documents
@@ -175,16 +191,32 @@ def train_model(cfg: Config, *, progress: bool = True) -> TrainedModel:
         metrics["rule_test_accuracy"] = float(
             np.mean((np.asarray(truth.scores) > 0) == (splits.test.data.labels == 1)))
     metrics["total_seconds"] = time.perf_counter() - start
-    return TrainedModel(rnn.params, vocab, cfg, metrics, rnn.history, bow.params, bow.metrics)
+    return TrainedModel(rnn.params, vocab, cfg, metrics, rnn.history, bow_params, bow_metrics)
 
 
-def bow_settings(cfg: Config) -> train.TrainSettings:
-    """Bag-of-words optimisation: the config's, with a higher learning rate.
+def fit_bow_baseline(data: Any, vocab: Any) -> tuple[dict[str, Any], dict[str, float]]:
+    """The book's one bag-of-words baseline (:func:`rnnctx_utils.bow.fit_baseline`) on the
+    corpus's whole documents: features and C chosen on validation.
 
-    The model is convex and starts at zero; a larger step reaches its optimum within the
-    RNN's step budget (checked on validation like the RNN).
+    Returns:
+        ``({"weights": [V] float32, "bias": [] float32}, metrics)`` as in :class:`TrainedModel`.
     """
-    return train.TrainSettings.from_config(cfg, learning_rate=max(cfg.learning_rate, 2e-2))
+    from rnnctx_utils import bow, progress, text  # noqa: PLC0415
+
+    ids = [text.encode_ids(list(d["text"]) if len(d) else [], vocab)
+           for d in (data.train, data.validation, data.test)]
+    labels = [np.asarray(list(d["label"]) if len(d) else [], np.int32)
+              for d in (data.train, data.validation, data.test)]
+    with progress.stage(f"bag-of-words baseline: word {', '.join(bow.BOOK_FEATURES)}, "
+                        f"{len(bow.C_GRID)} values of C, chosen on validation"):
+        fit = bow.fit_baseline(ids[0], labels[0], ids[1], labels[1], len(vocab),
+                               ids[2] if len(ids[2]) else None, labels[2],
+                               kinds=bow.BOOK_FEATURES)
+    params = {"weights": np.asarray(fit.weights, np.float32),
+              "bias": np.asarray(fit.bias, np.float32)}
+    metrics = {"valid_accuracy": fit.valid_accuracy, "test_accuracy": fit.test_accuracy,
+               "C": fit.C, "uses_counts": float(fit.kind == "counts")}
+    return params, metrics
 
 
 def _from_entry(entry: artifacts.Entry, cfg: Config) -> TrainedModel:

@@ -165,6 +165,15 @@ def spread(values: Sequence[float]) -> Spread:
 # Sufficiency (M9)
 
 
+def baseline_l2(C: float, n_train: int) -> float:
+    """The family's valence penalty that matches the baseline's objective.
+
+    The baseline (:mod:`rnnctx_utils.bow`) minimises Σ_i loss_i + ‖w‖²/(2C); the family
+    minimises the *mean* loss + l2 · ‖v‖², so the same penalty is l2 = 1 / (2 C N).
+    """
+    return 1.0 / (2.0 * C * n_train)
+
+
 def fit_family(
     train_tokens: np.ndarray,
     train_lengths: np.ndarray,
@@ -176,14 +185,26 @@ def fit_family(
     n_steps: int = 2000,
     window: int | None = 10,
     seed: int = 0,
+    baseline: tuple[np.ndarray, float] | None = None,
+    valid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    l2: float = 1e-5,
 ) -> dict[str, ab.FitResult]:
     """Fit each member of the augmented bag-of-words family on the same training split.
+
+    Nested over the baseline (``baseline`` and ``valid`` given, as the book does): every member
+    starts from the fitted bag-of-words baseline (its valences and bias, α = 1, β = 0, so its
+    logits are the baseline's), keeps the parameters that are best on ``valid`` (step 0
+    included), and the ``"bow"`` member *is* the baseline. So no member is below the baseline
+    on validation, by construction; on test it can be.
 
     Args:
         train_tokens: [N, L]; train_lengths: [N]; train_labels: [N] in {0, 1}.
         modifier_ids: token ids given a gain and a timescale (the discovered modifiers).
         n_steps: Adam steps per variant (random minibatches of 256).
         window: lags of the modifier product (see :class:`augmented_bow.AugmentedBow`).
+        baseline: (valence [V], bias) of the fitted bag-of-words baseline (word counts).
+        valid: (tokens [N_v, L_v], lengths [N_v], labels [N_v]) for the choice of the step.
+        l2: penalty on the valences (use :func:`baseline_l2` to match the baseline's).
     Returns:
         variant -> :class:`augmented_bow.FitResult`.
     """
@@ -192,8 +213,12 @@ def fit_family(
     for variant in variants:
         model = ab.AugmentedBow(variant, vocab_size, ids if variant in ("modifiers", "both")
                                 else (), window)
+        init = (None if baseline is None else
+                ab.init_params(model, valence=baseline[0], bias=baseline[1]))
+        steps = 0 if (variant == "bow" and baseline is not None) else n_steps
         fits[variant] = ab.train_augmented_bow(model, train_tokens, train_lengths, train_labels,
-                                               n_steps=n_steps, seed=seed)
+                                               n_steps=steps, seed=seed, init=init, valid=valid,
+                                               l2=l2)
     return fits
 
 

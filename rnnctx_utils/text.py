@@ -153,6 +153,11 @@ class Encoded(NamedTuple):
     n_truncated: int
 
 
+def encode_ids(texts: Sequence[str | Sequence[str]], vocab: Vocab) -> list[list[int]]:
+    """Whole documents as token-id lists (no truncation, no padding): [n_docs] lists."""
+    return [vocab.encode(_as_tokens(doc)) for doc in texts]
+
+
 def encode_texts(texts: Sequence[str | Sequence[str]], vocab: Vocab, max_len: int) -> Encoded:
     """Tokenize and encode documents, truncating explicitly.
 

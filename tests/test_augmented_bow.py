@@ -129,3 +129,44 @@ def test_fit_recovers_planted_modifiers_and_position():
     assert fit.loss_history[-50:].mean() < fit.loss_history[:50].mean()
     correct = ab.predict_correct(fit.params, fit.model, tokens[test], lengths[test], labels[test])
     assert correct.shape == (2000,) and correct.mean() == pytest.approx(accuracies["both"])
+
+
+@pytest.mark.slow
+def test_family_nested_over_a_baseline_never_loses_on_validation():
+    from rnnctx_utils import bow
+    from rnnctx_utils import necessity_sufficiency as ns
+
+    tokens, lengths, labels, _ = planted_corpus(5000, seed=2)
+    train, valid, test = slice(0, 3000), slice(3000, 4000), slice(4000, None)
+    ids = [list(row[:n]) for row, n in zip(tokens, lengths, strict=True)]
+    base = bow.fit_baseline(ids[train], labels[train], ids[valid], labels[valid], V,
+                            kinds=("counts",))
+    l2 = ns.baseline_l2(base.C, 3000)
+    fits = ns.fit_family(tokens[train], lengths[train], labels[train], V,
+                         (NEGATOR, INTENSIFIER), n_steps=300, window=None,
+                         baseline=(base.weights, base.bias),
+                         valid=(tokens[valid], lengths[valid], labels[valid]), l2=l2)
+    # the plain member is the baseline itself: same validation accuracy, no steps taken
+    assert fits["bow"].best_step == 0
+    assert fits["bow"].valid_accuracy == pytest.approx(base.valid_accuracy, abs=1e-12)
+    for variant, fit in fits.items():
+        assert fit.valid_accuracy >= base.valid_accuracy, variant  # by construction
+    # on this planted corpus modifiers and position are real: the full member gains on test
+    acc = {v: ab.accuracy(f.params, f.model, tokens[test], lengths[test], labels[test])
+           for v, f in fits.items()}
+    assert acc["both"] > acc["bow"] + 0.05 and fits["both"].best_step > 0
+
+
+def test_init_from_a_baseline_reproduces_its_logits():
+    tokens, lengths, _, _ = planted_corpus(50, seed=3)
+    rng = np.random.default_rng(0)
+    valence, bias = rng.normal(0, 1, V), 0.3
+    for variant in ab.VARIANTS:
+        model = ab.AugmentedBow(variant, V, modifier_ids=(NEGATOR, INTENSIFIER))
+        params = ab.init_params(model, valence=valence, bias=bias)
+        expected = bias + np.array([valence[row[:n]].sum() for row, n in zip(tokens, lengths,
+                                                                             strict=True)])
+        np.testing.assert_allclose(np.asarray(ab.logits(params, model, tokens, lengths)),
+                                   expected, rtol=1e-5, atol=1e-4)
+    with pytest.raises(ValueError, match="valence must have shape"):
+        ab.init_params(model, valence=np.zeros(3))
