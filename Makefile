@@ -6,7 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LAB_STAMP := $(VENV)/.installed-lab
 BOOKFLAGS ?= --keep-going
+# Offline by default; RNNCTX_ONLINE=1 lets a hub corpus (RNNCTX_CORPUS=imdb) download once.
+ifeq ($(RNNCTX_ONLINE),1)
+OFFLINE := HF_HUB_OFFLINE=0 HF_DATASETS_OFFLINE=0
+else
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1
+endif
 # glibc keeps freed memory for reuse in every process of a build, Jupyter kernels included
 # (training 15-20% faster; see rnnctx_utils/allocator.py). RNNCTX_MALLOC_REUSE=0 turns it off.
 ifneq ($(RNNCTX_MALLOC_REUSE),0)

@@ -306,7 +306,8 @@ def _hub(name: str, n_train: int, n_valid: int, n_test: int, seed: int) -> Corpu
             # try the network; refuse rather than hang.
             raise CorpusError(
                 f"cannot load {name!r} ({hub_id}): {', '.join(offline)} is set, so nothing is "
-                f"downloaded; {LOCAL_HINT}")
+                f"downloaded (`make` sets it; RNNCTX_ONLINE=1 make ... downloads once); "
+                f"{LOCAL_HINT}")
     else:
         problem = _probe_hub()
         if problem is not None:
@@ -319,7 +320,8 @@ def _hub(name: str, n_train: int, n_valid: int, n_test: int, seed: int) -> Corpu
     try:
         loaded = datasets.load_dataset(hub_id)
     except Exception as error:  # network, cache and hub errors all mean: use local files
-        reason = ("offline mode is on and there is no cached copy" if offline
+        reason = ("offline mode is on and there is no cached copy (with a network, "
+                  "RNNCTX_ONLINE=1 make ... downloads it once)" if offline
                   else f"{type(error).__name__}: {error}")
         raise CorpusError(f"cannot load {name!r} ({hub_id}) from the Hugging Face Hub: "
                           f"{reason}. {LOCAL_HINT}") from error

@@ -51,10 +51,7 @@ def parse_switch(name: str, raw: str) -> bool:
     """Exactly ``1`` (on) or ``0`` (off): the Makefile tests the same variable as a string."""
     value = raw.strip()
     if value not in ("0", "1"):
-        raise SettingError(
-            f"{name}={raw!r}: use 1 (default: glibc keeps freed memory for reuse) "
-            "or 0 (glibc's own settings)"
-        )
+        raise SettingError(f"{name}={raw!r}: use 1 (on) or 0 (off); see How to use")
     return value == "1"
 
 
@@ -89,6 +86,11 @@ PROCESS_SETTINGS: tuple[ProcessSetting, ...] = (
     ProcessSetting(
         "RNNCTX_QUIET", "0", "1 silences the progress lines of the long analysis steps",
         "rnnctx_utils.progress", parse_flag,
+    ),
+    ProcessSetting(
+        "RNNCTX_ONLINE", "0",
+        "1 lets `make book`/`make lab` reach the Hugging Face hub (to download a hub corpus "
+        "once); by default they run offline", "the Makefile", parse_switch,
     ),
     ProcessSetting(
         "RNNCTX_MALLOC_REUSE", "1",

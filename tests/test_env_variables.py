@@ -32,10 +32,12 @@ NAME = re.compile(r"\bRNNCTX_[A-Z][A-Z0-9_]*")
 # A value each kind of variable accepts, and one it must refuse.
 VALID = {"corpus": "synthetic", "cell": "lstm", "fast": "1", "learning_rate": "0.01",
          "lr_decay": "0.5", "grad_clip": "2.0", "l2": "0.0", "seed": "3", "max_doc_len": "70",
-         "RNNCTX_CACHE": "/tmp/rnnctx-cache", "RNNCTX_QUIET": "1", "RNNCTX_MALLOC_REUSE": "0"}
+         "RNNCTX_CACHE": "/tmp/rnnctx-cache", "RNNCTX_QUIET": "1", "RNNCTX_MALLOC_REUSE": "0",
+         "RNNCTX_ONLINE": "1"}
 INVALID = {"corpus": "", "cell": "transformer", "fast": "maybe", "learning_rate": "fast",
            "lr_decay": "2", "grad_clip": "-1", "l2": "-1", "seed": "x",
-           "RNNCTX_QUIET": "loud", "RNNCTX_MALLOC_REUSE": "yes", "RNNCTX_CACHE": "a\0b"}
+           "RNNCTX_QUIET": "loud", "RNNCTX_MALLOC_REUSE": "yes", "RNNCTX_CACHE": "a\0b",
+           "RNNCTX_ONLINE": "yes"}
 
 
 def _names_read_in_project() -> set[str]:
@@ -119,3 +121,12 @@ def test_off_switch_imports_and_configures_in_a_fresh_process() -> None:
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("online", "expected"), [("0", "HF_HUB_OFFLINE=1"),
+                                                  ("1", "HF_HUB_OFFLINE=0")])
+def test_make_runs_offline_unless_told(online: str, expected: str) -> None:
+    done = subprocess.run(["make", "-n", "-o", ".venv/.installed", "book",
+                           f"RNNCTX_ONLINE={online}"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert expected in done.stdout and "jupyter-book build" in done.stdout
