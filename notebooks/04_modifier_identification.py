@@ -224,12 +224,14 @@ if found.next_gains:
 # %%
 cosine = modifiers.group_cosine(model, found, "negator", "intensifier")
 glue("ch4_negator_intensifier_cosine", cosine, display=False)
+glue("ch4_cosine_text", f"{cosine:+.2f}" if np.isfinite(cosine)
+     else "undefined (one of the two groups is empty on this model)", display=False)
 print(f"cosine(negators, intensifiers) = {cosine:+.2f}" if np.isfinite(cosine) else
       "cosine(negators, intensifiers): undefined, one of the two measured groups is empty")
 
 # %% [markdown]
 # The negators' and intensifiers' mean deflections have cosine
-# {glue:text}`ch4_negator_intensifier_cosine:+.2f` (nan when one of the groups is empty): P2's
+# {glue:text}`ch4_cosine_text:s`: P2's
 # picture of separate directions corresponds to a cosine well below 1.
 #
 # ## Did the method find what was planted? (synthetic corpus)
@@ -266,6 +268,8 @@ if truth is not None:
     glue("ch4_best_plain_rank", min(plain), display=False)
     glue("ch4_best_plain_rank_jacobian", min(plain_jacobian), display=False)
     glue("ch4_worst_strong_rank", max(strong), display=False)
+    glue("ch4_planted_text", f"against the planted set: precision {rec.precision:.2f}, "
+         f"recall {rec.recall:.2f}", display=False)
     recovery_text = (
         f"Precision {rec.precision:.2f} and recall {rec.recall:.2f}; the worst planted negator "
         f"or intensifier ranks {max(strong)} by our score, the best neutral or valence word "
@@ -276,6 +280,7 @@ else:
     for name in ("ch4_precision", "ch4_recall", "ch4_best_plain_rank",
                  "ch4_best_plain_rank_jacobian", "ch4_worst_strong_rank"):
         glue(name, float("nan"), display=False)
+    glue("ch4_planted_text", "— (no planted truth on this corpus)", display=False)
     recovery_text = (
         f"This book was built on {cfg.corpus}, which has no planted modifiers, so there is no "
         "precision or recall to report: read the ranked table above instead, and compare it "

@@ -108,11 +108,12 @@ plt.show()
 for name in ("not", "extremely"):
     value = timing.of(name)["tau_distance"] if name in words else float("nan")
     glue(f"ch5_tau_{name}", value, display=False)
+    glue(f"ch5_tau_{name}_text", f"{value:.2f} tokens" if np.isfinite(value)
+         else f"— (no \"{name}\" in the vocabulary)", display=False)
 
 # %% [markdown]
 # P2 reports τ ≈ 2 tokens for "not" and τ ≈ 1 token for "extremely"; we measure
-# {glue:text}`ch5_tau_not:.2f` and {glue:text}`ch5_tau_extremely:.2f` tokens (nan when the
-# word is not in the vocabulary).
+# {glue:text}`ch5_tau_not_text:s` and {glue:text}`ch5_tau_extremely_text:s`.
 #
 # ## How strong: the gain on a later word (M7b)
 #

@@ -151,9 +151,10 @@ def trained_model(cfg: Config, *, progress: bool = True) -> TrainedModel:
     entry = artifacts.load_entry(cfg.digest(), source)
     if entry is not None:
         model = _from_entry(entry, cfg)
-        print(f"Loaded the trained {cfg.cell.upper()} from the cache: {entry.path}")
+        # The entry's name, not its folder: a rendered page shows no path of the build machine.
+        print(f"Loaded the trained {cfg.cell.upper()} from the cache: entry {entry.path.name}")
         return model
-    print(f"No cached model for this config in {artifacts.cache_dir()}: training "
+    print(f"No cached model for this config (cache: RNNCTX_CACHE or _build/cache): training "
           f"a {cfg.cell.upper()} ({cfg.n_steps} steps) and the bag-of-words baseline.")
     model = train_model(cfg, progress=progress)
     path = artifacts.save_entry(
@@ -164,7 +165,7 @@ def trained_model(cfg: Config, *, progress: bool = True) -> TrainedModel:
                  "bow_metrics": model.bow_metrics},
         source=source,
     )
-    print(f"Saved to {path}")
+    print(f"Saved to the cache: entry {path.name}")
     return _from_entry(artifacts.read_entry(path), cfg)
 
 
