@@ -26,7 +26,8 @@ LABFLAGS ?=
 # The lab settings that every JupyterLab of .venv starts from: a chapter `.py` opens as a notebook.
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/rnnctx.json
 
-.PHONY: book test install install-lab lab lint clean clean-cache benchmarks check-browser
+.PHONY: book test install install-lab lab lint clean clean-cache benchmarks check-browser \
+	real-summaries check-real
 
 # Reinstall whenever the requirements change.
 $(STAMP): pyproject.toml
@@ -74,6 +75,19 @@ check-browser: $(STAMP)
 
 benchmarks: $(STAMP)
 	for script in benchmarks/bench_*.py; do $(MALLOC) $(BIN)/python $$script || exit 1; done
+
+# The real-review summaries of the page "On real reviews" (book/data/real/<corpus>.json): run
+# chapters 1-6 on local copies of SST-2 and IMDB (REAL_DATA). `make real-summaries` rewrites
+# them; `make check-real` (CI) recomputes SST-2 and fails if a headline number moved.
+REAL_DATA ?= ../shared/data
+REAL_CORPORA ?= sst2 imdb
+real-summaries: $(STAMP)
+	for corpus in $(REAL_CORPORA); do $(OFFLINE) $(MALLOC) $(BIN)/python \
+		benchmarks/real_corpus_summary.py $$corpus --data $(REAL_DATA) || exit 1; done
+
+check-real: $(STAMP)
+	$(OFFLINE) $(MALLOC) $(BIN)/python benchmarks/real_corpus_summary.py sst2 \
+		--data $(REAL_DATA) --check
 
 clean:
 	rm -rf _build/html _build/jupyter_execute _build/.doctrees _build/.jupyter_cache _build/screenshots

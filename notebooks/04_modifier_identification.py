@@ -90,9 +90,12 @@ print(f"corpus {cfg.corpus}, {cfg.cell.upper()} with {cfg.n_hidden} units, "
 # intensifiers ("very", "really") drown among them (table at the end of the chapter).
 #
 # Our main score *[ours, in P2's spirit]* asks the same question about the words that really
-# follow the token. For every occurrence of w in the {glue:text}`ch4_n_docs` analysed test
-# documents, start from the attractor point nearest to the state before w (so that what an
-# earlier modifier left behind does not count), read w to get h_w, and let e(h) be the
+# follow the token. For every occurrence of w in the analysed documents (here
+# {glue:text}`ch4_n_scored_docs:s` documents, {glue:text}`ch4_n_occurrences:s` occurrences: the
+# {glue:text}`ch4_n_docs` test documents, plus training documents when those give fewer than
+# 100 occurrences per vocabulary word, up to 200,000, since the score uses no labels), start
+# from the attractor point nearest to the state before w (so that what an earlier modifier
+# left behind does not count), read w to get h_w, and let e(h) be the
 # readout change that the next K = 2 words of the document cause when read from h (against
 # neutral fillers in their place, followed by a few fillers). The score is
 #
@@ -113,7 +116,12 @@ print(f"corpus {cfg.corpus}, {cfg.cell.upper()} with {cfg.n_hidden} units, "
 # %%
 found = modifiers.modifier_analysis(model, attractor, cloud)
 glue("ch4_n_docs", cloud.n_docs, display=False)
-print(f"{len(found.words)} tokens scored; cut: {found.selection.rule}")
+glue("ch4_n_scored_docs", f"{found.n_scored_docs:,}", display=False)
+glue("ch4_n_occurrences", f"{found.n_occurrences:,}", display=False)
+n_scorable = int(np.sum(found.counts >= modifiers.MIN_OCCURRENCES))
+print(f"{len(found.words)} tokens, {n_scorable} of them seen at least "
+      f"{modifiers.MIN_OCCURRENCES} times in {found.n_scored_docs:,} documents "
+      f"({found.n_occurrences:,} occurrences) and scored; cut: {found.selection.rule}")
 print(f"selected as modifiers ({len(found.modifiers)}): {', '.join(found.modifiers)}")
 context_plots.score_histogram(found.scores, found.selection.threshold,
                               {w: found.score(w)
@@ -153,6 +161,14 @@ glue("ch4_n_tokens", len(found.words), display=False)
 glue("ch4_n_selected", len(found.modifiers), display=False)
 glue("ch4_score_decades", span, display=False)
 glue("ch4_top_tokens", ", ".join(w for w, _ in found.top(5)), display=False)
+# For the real-review summaries (benchmarks/real_corpus_summary.py): the top 20 by either score.
+jacobian_top = np.argsort(-found.jacobian_scores, kind="stable")[:20]
+glue("ch4_top20", [[w, float(s), found.jacobian_rank(w), int(found.counts[found.words.index(w)])]
+                   for w, s in found.top(20)], display=False)
+glue("ch4_top20_jacobian", [[found.words[i], float(found.jacobian_scores[i]), found.rank(found.words[i]),
+                             int(found.counts[i])] for i in jacobian_top], display=False)
+glue("ch4_modifiers", list(found.modifiers), display=False)
+glue("ch4_n_scorable", int(np.sum(found.scores > 0)), display=False)
 
 # %% [markdown]
 # P2's histogram (of ‖ΔJ‖) spans about four decades (1e-4 to 1); ours spans

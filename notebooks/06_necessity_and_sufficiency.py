@@ -52,6 +52,7 @@ from rnnctx_utils import augmented_bow as ab
 from rnnctx_utils import necessity_sufficiency as ns
 from rnnctx_utils.config import config
 from rnnctx_utils.plots import sufficiency as plots
+from rnnctx_utils.plots import task as task_plots
 
 start = time.perf_counter()
 cfg = config()
@@ -279,10 +280,10 @@ n_steps = 400 if cfg.fast else 1500
 whole = experiment.encoded_splits(cfg, model.vocab, whole_documents=True)
 train, valid_docs, test_docs = whole.train.data, whole.valid.data, whole.test.data
 baseline = (np.asarray(model.bow_params["weights"]), float(model.bow_params["bias"]))
+valid_set = (valid_docs.tokens, valid_docs.lengths, valid_docs.labels)
+l2 = ns.baseline_l2(model.bow_metrics["C"], train.n_docs)
 fits = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab), mod_ids,
-                     n_steps=n_steps, baseline=baseline,
-                     valid=(valid_docs.tokens, valid_docs.lengths, valid_docs.labels),
-                     l2=ns.baseline_l2(model.bow_metrics["C"], train.n_docs))
+                     n_steps=n_steps, baseline=baseline, valid=valid_set, l2=l2)
 correct = {v: ab.predict_correct(f.params, f.model, test_docs.tokens, test_docs.lengths,
                                  test_docs.labels) for v, f in fits.items()}
 correct["rnn"] = ns.rnn_correct(model, test.tokens, test.lengths, test.labels)
@@ -290,6 +291,38 @@ print({k: round(float(c.mean()), 4) for k, c in correct.items()})
 print("validation accuracy (kept step):", {v: f"{f.valid_accuracy:.4f} ({f.best_step})"
                                            for v, f in fits.items()})
 assert abs(correct["bow"].mean() - model.bow_metrics["test_accuracy"]) < 1e-9  # one baseline
+
+# %% [markdown]
+# ### How many modifiers? k chosen on validation *[ours]*
+#
+# Chapter 4's cut decides from the scores alone, and on real text it can keep very few words
+# (on SST-2 one, "but": see {doc}`/book/real_reviews`). A second way to choose the set uses
+# held-out labels, never the test split's: walk down chapter 4's ranking and treat its top k
+# tokens as modifiers, for k = 1, 2, 4, …, 32, each fitted with the baseline's valences held
+# fixed (so only each token's α and τ are learned), and keep the smallest k whose validation
+# accuracy is within one standard error of the best (the one-standard-error rule: larger sets
+# keep gaining a little on validation by fitting more parameters). The "+ both" member is then
+# refitted with those k tokens.
+
+# %%
+ranked_ids = [vocab_id(w) for w, s in found.top(max(ns.K_GRID)) if s > 0]
+scan = ns.scan_modifier_count(ranked_ids, (train.tokens, train.lengths, train.labels),
+                              valid_set, len(model.vocab), baseline,
+                              n_steps=300 if cfg.fast else 1000, l2=l2)
+display(Markdown(task_plots.markdown_table(
+    ["k (top tokens of chapter 4's ranking)", "validation accuracy, + modifiers"],
+    [["0 (bag-of-words)", f"{scan.baseline_valid:.4f}"]]
+    + [[k, f"{a:.4f}"] for k, a in zip(scan.k_grid, scan.valid_accuracy, strict=True)])))
+scan_words = [model.vocab.tokens[i] for i in ranked_ids[:scan.k]]
+print(f"chosen k = {scan.k}: {', '.join(scan_words) or '— (no k beats bag-of-words)'}")
+if scan.k:
+    scan_fit = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab),
+                             ranked_ids[:scan.k], variants=("both",), n_steps=n_steps,
+                             baseline=baseline, valid=valid_set, l2=l2)["both"]
+    correct["scan"] = ab.predict_correct(scan_fit.params, scan_fit.model, test_docs.tokens,
+                                         test_docs.lengths, test_docs.labels)
+glue("ch6_scan_k", int(scan.k), display=False)
+glue("ch6_scan_words", ", ".join(scan_words) or "—", display=False)
 
 # %% [markdown]
 # On the synthetic corpus the planted rule *is* the "+ both" model with the planted
@@ -310,7 +343,8 @@ if truth is not None and not cfg.fast:
 
 # %%
 labels = {"bow": "bag-of-words", "position": "+ position", "modifiers": "+ modifiers",
-          "both": "+ both", "oracle": "+ both, planted modifiers (oracle)"}
+          "both": "+ both", "scan": f"+ both, top {scan.k} of the ranking (k on validation)",
+          "oracle": "+ both, planted modifiers (oracle)"}
 recovered = {v: context.bootstrap_recovered_fraction(correct[v], correct["bow"], correct["rnn"],
                                                      n_boot=1000 if cfg.fast else 2000)
              for v in labels if v in correct and v != "bow"}
@@ -337,9 +371,19 @@ for v, r in recovered.items():
     glue(f"ch6_recovered_{v}", r.estimate, display=False)
     glue(f"ch6_recovered_{v}_low", r.low, display=False)
     glue(f"ch6_recovered_{v}_high", r.high, display=False)
-for v in ("bow", "position", "modifiers", "both", "rnn"):
-    glue(f"ch6_acc_{v}", float(correct[v].mean()), display=False)
+for v in ("bow", "position", "modifiers", "both", "scan", "rnn"):
+    if v in correct:
+        glue(f"ch6_acc_{v}", float(correct[v].mean()), display=False)
 glue("ch6_n_test", int(y.size), display=False)
+if "scan" in recovered:
+    r = recovered["scan"]
+    scan_text = (f"With the top {scan.k} tokens of chapter 4's ranking as modifiers (k chosen on "
+                 f"validation), the \"+ both\" member reaches {correct['scan'].mean():.3f} and "
+                 f"recovers {r.estimate:.2f} [{r.low:.2f}, {r.high:.2f}] of the RNN's gain.")
+else:
+    scan_text = ("No k of chapter 4's ranking beats bag-of-words on validation, so the scan "
+                 "adds no member.")
+glue("ch6_scan_text", scan_text, display=False)
 best = recovered["both"]
 sufficiency_verdict = ns.verdict(best.estimate, best.estimate >= 0.9,
                                  best.high >= 0.9 or best.estimate >= 0.5)
@@ -354,7 +398,7 @@ glue("ch6_below_90", "below" if best.estimate < 0.9 else "above", display=False)
 # {glue:text}`ch6_recovered_both_low:.2f`–{glue:text}`ch6_recovered_both_high:.2f`) of the
 # RNN's gain, {glue:text}`ch6_below_90:s` P2's 90%. Modifiers alone recover
 # {glue:text}`ch6_recovered_modifiers:.2f`, position alone {glue:text}`ch6_recovered_position:.2f`.
-# Verdict: **{glue:text}`ch6_sufficiency_verdict:s`**.
+# Verdict: **{glue:text}`ch6_sufficiency_verdict:s`**. {glue:text}`ch6_scan_text:s`
 #
 # The recovered fraction can exceed 1: the augmented model may beat the RNN (on the synthetic
 # corpus it has the exact form of the planted rule).
@@ -443,6 +487,7 @@ line_pc1 = analysis.pca(attractor.points).cumulative(1)  # as chapter 3
 jac = linearize.recurrent_jacobians(F, attractor.points, n_inputs=embedding.shape[1])
 lambda1 = np.abs(np.linalg.eigvals(jac)).max(axis=1)
 near_one = float(np.mean(np.abs(lambda1 - 1) < 0.05))
+lambda1_verdict, tau1 = ns.line_memory_verdict(lambda1, float(np.mean(test.lengths)))
 cosine = modifiers.group_cosine(model, found, "negator", "intensifier")
 tau_not, tau_ext = (float(timing.tau_distance[timing_words.index(t)]) if t in timing_words
                     else nan for t in ("not", "extremely"))
@@ -460,7 +505,9 @@ verdicts = {
     "rnn_vs_bow": ns.verdict(acc_rnn, acc_rnn >= acc_bow, acc_rnn >= acc_bow - 0.02),
     "top_pcs": ns.verdict(top3, top3 >= 0.85, top3 >= 0.6),
     "line": ns.verdict(line_pc1, line_pc1 >= 0.9, line_pc1 >= 0.7),
-    "lambda1": ns.verdict(near_one, near_one >= 0.9, near_one >= 0.5),
+    # P1's claim is |λ₁| ≈ 1 with τ₁ of hundreds to thousands of tokens: the rule asks for the
+    # memory, not only for |λ₁| near 1 (|λ₁| = 0.985 is "near 1" and forgets in 67 tokens).
+    "lambda1": lambda1_verdict,
     "modifiers_found": ns.verdict(float(len(found.modifiers)), found_ok, found_partly),
     "subspace_dim": ns.verdict(found.subspace.dim, found.subspace.dim <= 3,
                                found.subspace.dim <= 6),
@@ -475,7 +522,16 @@ verdicts = {
 # %%
 for name, v in verdicts.items():
     glue(f"ch6_verdict_{name}", v, display=False)
+# Planted in the synthetic corpus (true by construction) or discovered (see the results page).
+planted = ns.planted_effects() if truth is not None else {}
+for name in ns.CLAIMS:
+    glue(f"ch6_planted_{name}", ("planted: " + planted[name]) if name in planted else
+         ("discovered" if truth is not None else "— (real corpus: nothing planted)"),
+         display=False)
+glue("ch6_planted_other", "discovered" if truth is not None else
+     "— (real corpus: nothing planted)", display=False)
 for name, value in [("top3", top3), ("line_pc1", line_pc1), ("lambda1_near_one", near_one),
+                    ("tau1_median", tau1),
                     ("negator_intensifier_cosine", cosine), ("tau_not", tau_not),
                     ("tau_extremely", tau_ext), ("h0_fraction", h0_frac),
                     ("gain_first", gain_first), ("gain_last", gain_last)]:
@@ -487,7 +543,8 @@ glue("ch6_seconds", time.perf_counter() - start, display=False)
 # %% [markdown]
 # The rules: RNN accuracy at least that of bag-of-words (partly: within 2 points); top three
 # PCs ≥ 85% of the state variance (partly ≥ 60%); slow points ≥ 90% on one line (partly
-# ≥ 70%); |λ₁| within 0.05 of 1 at ≥ 90% of the slow points (partly ≥ 50%); modifiers: on the
+# ≥ 70%); median τ₁ = −1/ln|λ₁| over the slow points ≥ 100 tokens with |λ₁| within 0.05 of 1
+# at ≥ 90% of them (partly: τ₁ at least the mean document length, and ≥ 50%); modifiers: on the
 # synthetic corpus precision and recall ≥ 0.8 against the planted set (partly: recall > 0),
 # otherwise "not" and an intensifier among the selected; subspace dimension ≤ 3 (partly ≤ 6);
 # cosine between the negator and intensifier deflections < 0.5 (partly < 0.9); τ of "not"

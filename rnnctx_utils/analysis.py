@@ -63,21 +63,27 @@ class StateCloud:
         return float(np.mean((self.logits > 0) == (self.labels == 1)))
 
 
-def state_cloud(model: Any, n_docs: int | None = None, *, batch_size: int = 250) -> StateCloud:
-    """Run the trained network on the first ``n_docs`` test documents and keep every state.
+def state_cloud(model: Any, n_docs: int | None = None, *, batch_size: int = 250,
+                split: str = "test") -> StateCloud:
+    """Run the trained network on the first ``n_docs`` documents of a split; keep every state.
 
     Args:
         model: a :class:`~rnnctx_utils.experiment.TrainedModel`.
         n_docs: documents to run (default ``model.config.n_analysis_docs``); fewer if the
-            test split is smaller. Empty documents are skipped.
+            split is smaller. Empty documents are skipped.
         batch_size: documents per forward pass (bounds memory).
+        split: ``"test"`` (the validation split when there is no test split) or ``"train"``
+            (more text for statistics that use no labels, such as the modifier scores).
     """
     from rnnctx_utils import experiment  # noqa: PLC0415  (loads the corpus: heavy)
 
     cfg = model.config
     n_docs = cfg.n_analysis_docs if n_docs is None else n_docs
     splits = experiment.encoded_splits(cfg, model.vocab)
-    data = splits.test.data if splits.test.data.n_docs else splits.valid.data
+    if split not in ("test", "train"):
+        raise ValueError(f"unknown split {split!r}; use 'test' or 'train'")
+    data = (splits.train.data if split == "train"
+            else splits.test.data if splits.test.data.n_docs else splits.valid.data)
     keep = np.flatnonzero(np.asarray(data.lengths) > 0)[:n_docs]
     tokens = np.asarray(data.tokens)[keep]
     lengths = np.asarray(data.lengths)[keep]
@@ -85,7 +91,7 @@ def state_cloud(model: Any, n_docs: int | None = None, *, batch_size: int = 250)
     width = int(lengths.max())
     tokens = tokens[:, :width]
     states, logits = [], []
-    with progress.stage(f"running the network over {len(keep):,} analysis documents "
+    with progress.stage(f"running the network over {len(keep):,} {split} documents "
                         f"(up to {width} tokens)"):
         for start in range(0, len(keep), batch_size):
             tok = tokens[start : start + batch_size]

@@ -238,7 +238,7 @@ def _loss(
     return nll + l2 * jnp.sum(params["valence"] ** 2)
 
 
-@partial(jax.jit, static_argnums=(0, 7, 8, 9, 10))
+@partial(jax.jit, static_argnums=(0, 7, 8, 9, 10, 11))
 def _train_chunk(
     model: AugmentedBow,
     params: Params,
@@ -251,8 +251,10 @@ def _train_chunk(
     batch_size: int,
     learning_rate: float,
     l2: float,
+    freeze_valence: bool,
 ) -> tuple[Params, optax.OptState, jax.Array]:
-    """``n_steps`` Adam steps on random minibatches, as one compiled scan."""
+    """``n_steps`` Adam steps on random minibatches, as one compiled scan (valences held fixed
+    when ``freeze_valence``)."""
     optimizer = optax.adam(learning_rate)
     grad_fn = jax.value_and_grad(_loss)
 
@@ -262,6 +264,8 @@ def _train_chunk(
         p, s = carry
         idx = jax.random.randint(step_key, (batch_size,), 0, tokens.shape[0])
         loss, grads = grad_fn(p, model, tokens[idx], lengths[idx], labels[idx], l2)
+        if freeze_valence:
+            grads = {**grads, "valence": jnp.zeros_like(grads["valence"])}
         updates, s = optimizer.update(grads, s, p)
         return (optax.apply_updates(p, updates), s), loss
 
@@ -298,6 +302,7 @@ def train_augmented_bow(
     init: Params | None = None,
     valid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     eval_every: int = 250,
+    freeze_valence: bool = False,
 ) -> FitResult:
     """Fit one member of the family with Adam on random minibatches.
 
@@ -311,6 +316,8 @@ def train_augmented_bow(
             are scored on it at step 0 and every ``eval_every`` steps and the best are kept
             (ties go to the earlier step). Started from a fitted baseline, the result is then
             never below the baseline on validation.
+        freeze_valence: keep the valences v at ``init`` (train only b, α, τ, β): the
+            augmentation is then measured on top of the baseline's own word weights.
     Returns:
         FitResult.
     """
@@ -329,7 +336,8 @@ def train_augmented_bow(
         size = min(chunk, n_steps - done)
         params, optimizer_state, chunk_losses = _train_chunk(
             model, params, optimizer_state, tokens_j, lengths_j, labels_j,
-            jax.random.fold_in(key, done), size, batch_size, float(learning_rate), float(l2))
+            jax.random.fold_in(key, done), size, batch_size, float(learning_rate), float(l2),
+            bool(freeze_valence))
         losses.append(np.asarray(chunk_losses))
         done += size
         if valid is not None:

@@ -73,6 +73,12 @@ CONTEXT_TOKENS = 2
 # score is a mean over occurrences, and on a real corpus (IMDB, 1,000 documents) the top of an
 # unfiltered ranking is names and typos seen once or twice ("luise", "toni"), pure noise.
 MIN_OCCURRENCES = 20
+# The in-context score is a mean over occurrences, so it needs text: at least this many
+# occurrences per vocabulary word, up to a cap (compute). When the analysis documents hold
+# fewer (SST-2's 872 test sentences: 17,600 occurrences for a vocabulary of 15,000, so only
+# 91 tokens reached MIN_OCCURRENCES), training documents are added: the score uses no labels.
+SCORE_OCCURRENCES_PER_WORD = 100
+MAX_SCORE_OCCURRENCES = 200_000
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,9 @@ class ModifierAnalysis:
     next_gains: word -> g(0), the gain on the valence probe right after the word, for the
         selected modifiers and at least the ``N_GROUPED`` best-scoring tokens (best first).
     groups: word -> "negator" / "intensifier" / "diminisher" / "other" (same words).
+    n_scored_docs, n_occurrences: the documents and token occurrences the in-context score
+        averaged over (the analysis documents, plus training documents when those are too
+        few: see ``SCORE_OCCURRENCES_PER_WORD``).
     """
 
     words: tuple[str, ...]
@@ -123,6 +132,8 @@ class ModifierAnalysis:
     probes: ProbeWords
     next_gains: dict[str, float]
     groups: dict[str, str]
+    n_scored_docs: int = 0
+    n_occurrences: int = 0
 
     def rank(self, word: str) -> int:
         """1-based rank of ``word`` by score (1 = largest)."""
@@ -320,6 +331,7 @@ def modifier_analysis(
     min_tokens: int = MIN_TOKENS,
     variance: float = VARIANCE,
     min_occurrences: int = MIN_OCCURRENCES,
+    more_text: bool = True,
 ) -> ModifierAnalysis:
     """Score every token (M5), cut the ranking (M5), build the modifier subspace (M6), group.
 
@@ -337,29 +349,44 @@ def modifier_analysis(
         n_refs: reference points along the attractor (``analysis.reference_points``).
         min_tokens: fewest tokens whose deflections define the subspace.
         variance: fraction of the deflections' sum of squares the subspace explains.
-        min_occurrences: tokens seen fewer times in ``cloud``'s documents score 0.
+        min_occurrences: tokens seen fewer times in the scored documents score 0.
+        more_text: score over training documents too when ``cloud``'s are too few (see
+            :func:`extra_scoring_docs`); False for a network without the book's corpus.
     Returns:
         :class:`ModifierAnalysis`.
     """
     from rnnctx_utils import analysis  # noqa: PLC0415
 
     cloud = analysis.state_cloud(model) if cloud is None else cloud
+    n_extra = extra_scoring_docs(model, cloud) if more_text else 0
     key = analysis._cache_key(model, "modifier_analysis", np.asarray(cloud.tokens),
                               np.asarray(cloud.lengths), np.asarray(attractor.points), n_refs,
-                              min_tokens, variance, min_occurrences)
+                              min_tokens, variance, min_occurrences, n_extra)
     cached = analysis._load_cached(model, key)
     if cached is not None:
         return cached
     with progress.stage(f"modifier scores: {len(model.vocab):,} tokens, "
                         f"{int(np.sum(cloud.lengths)):,} occurrences"):
         result = _modifier_analysis(model, attractor, cloud, n_refs, min_tokens, variance,
-                                    min_occurrences)
+                                    min_occurrences, n_extra)
     analysis._store_cached(model, key, result)
     return result
 
 
+def extra_scoring_docs(model: Any, cloud: Any) -> int:
+    """How many training documents the in-context score adds to ``cloud``'s documents so that
+    it averages over min(SCORE_OCCURRENCES_PER_WORD × V, MAX_SCORE_OCCURRENCES) occurrences
+    (0 when the analysis documents hold enough; estimated from their mean length)."""
+    have = int(np.sum(np.maximum(np.asarray(cloud.lengths) - 1, 0)))
+    want = min(SCORE_OCCURRENCES_PER_WORD * len(model.vocab), MAX_SCORE_OCCURRENCES)
+    if have >= want:
+        return 0
+    per_doc = max(have / max(len(cloud.lengths), 1), 1.0)
+    return int(np.ceil((want - have) / per_doc))
+
+
 def _modifier_analysis(model: Any, attractor: Any, cloud: Any, n_refs: int, min_tokens: int,
-                       variance: float, min_occurrences: int) -> ModifierAnalysis:
+                       variance: float, min_occurrences: int, n_extra: int) -> ModifierAnalysis:
     from rnnctx_utils import analysis  # noqa: PLC0415
 
     F, embedding, readout_w = _step_and_inputs(model)
@@ -371,6 +398,12 @@ def _modifier_analysis(model: Any, attractor: Any, cloud: Any, n_refs: int, min_
     probes = probe_words(model, attractor, n_refs=n_refs)
     vocab_id = model.vocab.id
     occ = occurrences(cloud, vocab_id(probes.filler))
+    n_scored_docs = len(cloud.lengths)
+    if n_extra:
+        extra = analysis.state_cloud(model, n_extra, split="train")
+        more = occurrences(extra, vocab_id(probes.filler))
+        occ = Occurrences(*(np.concatenate([a, b]) for a, b in zip(occ, more, strict=True)))
+        n_scored_docs += len(extra.lengths)
     in_context = context.in_context_scores(
         F, occ.h_before, occ.token_ids, embedding[occ.next_ids], embedding, points, readout_w,
         embedding[vocab_id(probes.filler)], n_after=N_AFTER)
@@ -410,6 +443,8 @@ def _modifier_analysis(model: Any, attractor: Any, cloud: Any, n_refs: int, min_
         probes=probes,
         next_gains=next_gains,
         groups=groups,
+        n_scored_docs=n_scored_docs,
+        n_occurrences=int(occ.token_ids.size),
     )
 
 

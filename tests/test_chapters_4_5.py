@@ -5,8 +5,10 @@ pages computed (``found``, ``timing``, ...) rather than parsing printed output. 
 comes from the model cache (``$RNNCTX_CACHE`` or ``_build/cache``), trained there if missing.
 
 What the fast model (GRU, 32 units, 300 steps) learns, and is asserted here: by the chapter's
-in-context score the negators, "extremely" and "definitely" outrank every neutral and valence
-word, and "very" and "really" are outranked by two neutral words only, "would" and "all" —
+in-context score (over its 200 test documents plus 843 training documents, to reach 100
+occurrences per vocabulary word) the negators, "extremely" and "definitely" outrank every
+neutral and valence word but two, and "very" and "really" are outranked by those two only,
+"would" and "all" —
 which in the corpus always precede a modifier ("i would never recommend it") or a negated
 adjective ("not at all bad"), so the small network uses them as cues (it measures "all" as a
 negator); the sign of every planted modifier's gain; negators outlasting intensifiers. On the
@@ -35,8 +37,10 @@ def test_negators_and_intensifiers_outrank_neutral_and_valence_words(chapters):
     found, truth = ch4["found"], ch4["truth"]
     plain = {w: found.rank(w) for w in found.words
              if truth.roles.get(w) in ("neutral", "valence")}
+    cues = {"would", "all"}  # neutral words that precede modifiers in the corpus (docstring)
     strong = ("not", "n't", "never", "extremely", "definitely")
-    assert max(found.rank(w) for w in strong) < min(plain.values())
+    assert max(found.rank(w) for w in strong) < min(r for w, r in plain.items()
+                                                    if w not in cues)
     # "very" and "really" are beaten only by the two corpus cues named in the module docstring
     worst = max(found.rank(w) for w in truth.words_with_role("intensifier"))
     assert {w for w, r in plain.items() if r < worst} <= {"would", "all"}

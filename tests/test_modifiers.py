@@ -84,7 +84,8 @@ slow = pytest.mark.slow
 def analysed():
     model, attractor = _hand_built()
     # every word occurs once: score them all (the default skips words seen < 20 times)
-    found = modifiers.modifier_analysis(model, attractor, _hand_cloud(model), min_occurrences=1)
+    found = modifiers.modifier_analysis(model, attractor, _hand_cloud(model), min_occurrences=1,
+                                        more_text=False)
     timing = modifiers.timing_analysis(model, attractor, found, words=("not", "very"))
     return model, attractor, found, timing
 
@@ -110,7 +111,7 @@ def test_rare_words_are_not_scored(analysed):
     model, attractor, found, _ = analysed
     n_good = int(found.counts[found.words.index("good")])
     rare = modifiers.modifier_analysis(model, attractor, _hand_cloud(model),
-                                       min_occurrences=n_good)
+                                       min_occurrences=n_good, more_text=False)
     # only "good" is seen often enough; its score (0 here) is kept, everything else is zeroed
     assert np.count_nonzero(rare.scores) == 0
     assert rare.score("not") == 0.0 and found.score("not") > 1.9
@@ -204,16 +205,29 @@ def test_modifier_analysis_is_cached_next_to_a_cached_model(tmp_path, monkeypatc
     model, attractor = _hand_built()
     cloud = _hand_cloud(model)
     model.path = tmp_path / "entry"  # what a model loaded from the cache carries
-    first = modifiers.modifier_analysis(model, attractor, cloud, min_occurrences=1)
+    first = modifiers.modifier_analysis(model, attractor, cloud, min_occurrences=1,
+                                        more_text=False)
     assert len(list((tmp_path / "analysis" / "entry").glob("modifier_analysis-*.pkl"))) == 1
 
     def recompute(*args, **kwargs):
         raise AssertionError("recomputed instead of loading the cached analysis")
 
     monkeypatch.setattr(modifiers, "_modifier_analysis", recompute)
-    again = modifiers.modifier_analysis(model, attractor, cloud, min_occurrences=1)
+    again = modifiers.modifier_analysis(model, attractor, cloud, min_occurrences=1,
+                                        more_text=False)
     np.testing.assert_array_equal(again.scores, first.scores)
     assert again.modifiers == first.modifiers
     # other arguments: another entry, computed (here: the patched function raises)
     with pytest.raises(AssertionError, match="recomputed"):
-        modifiers.modifier_analysis(model, attractor, cloud, min_occurrences=2)
+        modifiers.modifier_analysis(model, attractor, cloud, min_occurrences=2,
+                                        more_text=False)
+
+
+def test_extra_scoring_docs_reach_the_occurrence_target():
+    model = SimpleNamespace(vocab=list(range(500)))  # wants 100 x 500 = 50,000 occurrences
+    cloud = SimpleNamespace(lengths=np.full(100, 11))  # 10 scorable occurrences per document
+    assert modifiers.extra_scoring_docs(model, cloud) == (50_000 - 1_000) // 10
+    huge_vocab = SimpleNamespace(vocab=list(range(10_000)))  # capped at 200,000
+    assert modifiers.extra_scoring_docs(huge_vocab, cloud) == (200_000 - 1_000) // 10
+    enough = SimpleNamespace(lengths=np.full(1_000, 51))
+    assert modifiers.extra_scoring_docs(model, enough) == 0

@@ -1,0 +1,108 @@
+"""benchmarks/real_corpus_summary.py: glued values read back exactly, and the CI drift check."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+import datasets
+import nbformat
+import pytest
+
+from rnnctx_utils import synthetic
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location(
+    "real_corpus_summary", ROOT / "benchmarks" / "real_corpus_summary.py")
+assert _spec is not None and _spec.loader is not None
+summary_script = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(summary_script)
+
+
+def test_parse_record_reads_what_glue_writes() -> None:
+    assert summary_script.parse_record("1.5") == 1.5
+    assert summary_script.parse_record("np.float64(0.9312)") == pytest.approx(0.9312)
+    assert summary_script.parse_record("np.int64(7)") == 7
+    assert summary_script.parse_record("'not, very'") == "not, very"
+    assert summary_script.parse_record("[['not', 0.5, 3, 41]]") == [["not", 0.5, 3, 41]]
+    assert summary_script.parse_record("<Figure size 640x480>") == "<Figure size 640x480>"
+
+
+def test_glued_values_come_from_scrapbook_outputs_only() -> None:
+    prefix = "application/papermill.record/"
+    cell = nbformat.v4.new_code_cell("...")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={prefix + "text/plain": "np.float64(2.5)"},
+                               metadata={"scrapbook": {"name": "a", "mime_prefix": prefix}}),
+        nbformat.v4.new_output("display_data", data={prefix + "text/markdown": "**b**"},
+                               metadata={"scrapbook": {"name": "b", "mime_prefix": prefix}}),
+        nbformat.v4.new_output("display_data", data={"text/plain": "9"}),  # not glued
+        nbformat.v4.new_output("stream", name="stdout", text="c = 3\n"),
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    assert summary_script.glued_values(notebook) == {"a": 2.5, "b": "**b**"}
+
+
+def _summary(**values: float) -> dict:
+    base = {key: 1.0 for key in summary_script.TOLERANCES}
+    return {"values": base | values}
+
+
+def test_drift_check_fails_on_a_tampered_summary() -> None:
+    committed = _summary()
+    assert summary_script.compare(committed, copy.deepcopy(committed)) == []
+    key, tolerance = next(iter(summary_script.TOLERANCES.items()))
+    within = _summary(**{key: 1.0 + 0.9 * tolerance})
+    assert summary_script.compare(committed, within) == []
+    tampered = _summary(**{key: 1.0 + 1.1 * tolerance})
+    problems = summary_script.compare(committed, tampered)
+    assert len(problems) == 1 and problems[0].startswith(f"{key}: committed 1.0")
+    missing = {"values": {k: v for k, v in committed["values"].items() if k != key}}
+    assert "missing" in summary_script.compare(committed, missing)[0]
+
+
+def test_paths_are_removed_from_recorded_text() -> None:
+    folder = "/home/someone/data"
+    value = ["built on /home/someone/data/imdb.parquet", 3, ["/home/someone/data/x"]]
+    assert summary_script.without_paths(value, folder) == [
+        "built on DATA/imdb.parquet", 3, ["DATA/x"]]
+
+
+def test_committed_summaries_have_the_headline_numbers() -> None:
+    for path in sorted((ROOT / "book" / "data" / "real").glob("*.json")):
+        document = json.loads(path.read_text())
+        assert document["corpus"] == path.stem and document["corpus"] in summary_script.CORPORA
+        missing = set(summary_script.TOLERANCES) - set(document["values"])
+        assert not missing, f"{path.name} lacks {missing}"
+        assert "/" not in document["config"]["corpus"].split(": ", 1)[1]  # file names only
+
+
+@pytest.mark.slow
+def test_summary_of_a_tiny_local_corpus_matches_the_model(tmp_path: Path) -> None:
+    generated = synthetic.generate(1_500, seed=11, min_len=20, max_len=50)
+    corpus = tmp_path / "reviews_train.parquet"
+    datasets.Dataset.from_dict({"text": generated.texts,
+                                "label": [int(y) for y in generated.labels]}
+                               ).to_parquet(str(corpus))
+    cache = tmp_path / "cache"
+    values = summary_script.run_chapters(str(corpus), ("01_task",), cache, fast=True)
+    # the chapter's glued numbers are exactly those of the model it trained and cached
+    from rnnctx_utils import experiment
+    from rnnctx_utils.config import config
+
+    saved = {k: os.environ.get(k) for k in ("RNNCTX_CACHE", "RNNCTX_CORPUS")}
+    os.environ.update({"RNNCTX_CACHE": str(cache), "RNNCTX_CORPUS": str(corpus)})
+    try:
+        model = experiment.trained_model(config(fast=True), progress=False)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    assert values["ch1_rnn_accuracy"] == pytest.approx(100 * model.metrics["test_accuracy"])
+    assert values["ch1_bow_accuracy"] == pytest.approx(100 * model.bow_metrics["test_accuracy"])
+    assert values["ch1_bayes_text"].startswith("—")  # a local corpus has no planted rule
