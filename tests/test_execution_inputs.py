@@ -74,3 +74,15 @@ def test_cache_removed_only_when_the_inputs_changed(tmp_path):
     record.unlink()
     assert "no record" in ext.refresh_execution_cache(cache, "bbb")
     assert not cache.exists()
+
+
+def test_every_page_is_read_again_when_the_cache_was_removed():
+    from types import SimpleNamespace
+
+    env = SimpleNamespace(found_docs={"book/intro", "notebooks/01_task", "notebooks/02_x"})
+    stale = SimpleNamespace(_rnnctx_rerun_all=True)
+    # Sphinx reads the changed page anyway; the others come back as outdated
+    assert ext.on_env_get_outdated(stale, env, set(), {"notebooks/01_task"}, set()) == [
+        "book/intro", "notebooks/02_x"]
+    fresh = SimpleNamespace(_rnnctx_rerun_all=False)
+    assert ext.on_env_get_outdated(fresh, env, set(), {"notebooks/01_task"}, set()) == []

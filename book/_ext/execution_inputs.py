@@ -80,10 +80,22 @@ def on_config_inited(app: Sphinx, config: Any) -> None:
     cache = (Path(cache_setting) if cache_setting
              else Path(app.outdir).parent / ".jupyter_cache").resolve()
     reason = refresh_execution_cache(cache, inputs_digest(Path(app.srcdir)))
+    # Sphinx re-reads only the pages whose sources changed; without this, an unchanged chapter
+    # would keep the page rendered from its previous execution, stale outputs and all.
+    app._rnnctx_rerun_all = bool(reason)  # type: ignore[attr-defined]
     if reason:
         LOGGER.info(f"execution cache {cache} removed ({reason}): every chapter runs again")
 
 
+def on_env_get_outdated(app: Sphinx, env: Any, added: set[str], changed: set[str],
+                        removed: set[str]) -> list[str]:
+    """Every page, when the execution cache was removed: each is read (and run) again."""
+    if getattr(app, "_rnnctx_rerun_all", False):
+        return sorted(set(env.found_docs) - set(added) - set(changed))
+    return []
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", on_config_inited)
+    app.connect("env-get-outdated", on_env_get_outdated)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
