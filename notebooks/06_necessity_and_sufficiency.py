@@ -308,7 +308,7 @@ assert abs(correct["bow"].mean() - model.bow_metrics["test_accuracy"]) < 1e-9  #
 ranked_ids = [vocab_id(w) for w, s in found.top(max(ns.K_GRID)) if s > 0]
 scan = ns.scan_modifier_count(ranked_ids, (train.tokens, train.lengths, train.labels),
                               valid_set, len(model.vocab), baseline,
-                              n_steps=300 if cfg.fast else 1000, l2=l2)
+                              n_steps=300 if cfg.fast else 500, l2=l2)
 display(Markdown(task_plots.markdown_table(
     ["k (top tokens of chapter 4's ranking)", "validation accuracy, + modifiers"],
     [["0 (bag-of-words)", f"{scan.baseline_valid:.4f}"]]

@@ -323,24 +323,31 @@ def train_augmented_bow(
     """
     params = init_params(model) if init is None else init
     optimizer_state = optax.adam(learning_rate).init(params)
-    tokens_j = jnp.asarray(tokens, jnp.int32)
-    lengths_j = jnp.asarray(lengths, jnp.int32)
-    labels_j = jnp.asarray(labels, jnp.int32)
+    groups = length_groups(np.asarray(lengths))
+    arrays = [(jnp.asarray(np.asarray(tokens)[g][:, :width], jnp.int32),
+               jnp.asarray(np.asarray(lengths)[g], jnp.int32),
+               jnp.asarray(np.asarray(labels)[g], jnp.int32)) for g, width in groups]
+    sizes = np.array([len(g) for g, _ in groups], np.float64)
+    pick = np.random.default_rng(seed)
     key = jax.random.PRNGKey(seed)
     chunk = n_steps if valid is None else max(1, min(eval_every, n_steps))
+    if len(groups) > 1:  # switch length group often, so that Adam sees a mix
+        chunk = min(chunk, GROUP_CHUNK)
     best_params, best_step, best_valid = params, 0, float("nan")
     if valid is not None:
         best_valid = accuracy(params, model, *valid)
-    losses, done = [], 0
+    losses, done, next_eval = [], 0, eval_every
     while done < n_steps:
         size = min(chunk, n_steps - done)
+        group = int(pick.choice(len(groups), p=sizes / sizes.sum())) if len(groups) > 1 else 0
         params, optimizer_state, chunk_losses = _train_chunk(
-            model, params, optimizer_state, tokens_j, lengths_j, labels_j,
+            model, params, optimizer_state, *arrays[group],
             jax.random.fold_in(key, done), size, batch_size, float(learning_rate), float(l2),
             bool(freeze_valence))
         losses.append(np.asarray(chunk_losses))
         done += size
-        if valid is not None:
+        if valid is not None and (done >= next_eval or done == n_steps):
+            next_eval = done + eval_every
             score = accuracy(params, model, *valid)
             if score > best_valid:
                 best_params, best_step, best_valid = params, done, score
@@ -349,6 +356,32 @@ def train_augmented_bow(
     history = np.concatenate(losses) if losses else np.zeros(0)
     acc = accuracy(best_params, model, tokens, lengths, labels)
     return FitResult(best_params, model, history, acc, best_step, best_valid)
+
+
+#: Long-tailed lengths (longest document over twice the mean, e.g. IMDB: mean 230, longest
+#: 2,459 tokens) are split into this many groups of similar length, each padded only to its own
+#: longest document; minibatches come from one group at a time, groups drawn in proportion to
+#: their size (the loss's expectation is unchanged). Without it every minibatch of an IMDB
+#: chapter 6 was padded to 2,459 tokens (measured: over 30 min, against minutes).
+N_LENGTH_GROUPS = 4
+GROUP_CHUNK = 25
+_WIDTH_STEP = 64
+
+
+def _rounded_width(longest: int, limit: int) -> int:
+    """``longest`` rounded up to a multiple of 64 (few distinct shapes to compile), ≤ limit."""
+    return int(min(limit, max(1, -(-longest // _WIDTH_STEP) * _WIDTH_STEP)))
+
+
+def length_groups(lengths: np.ndarray) -> list[tuple[np.ndarray, int]]:
+    """Documents split by length: [(indices, padded width)], one group when lengths are even."""
+    lengths = np.asarray(lengths)
+    limit = max(int(lengths.max(initial=1)), 1)
+    if lengths.size == 0 or lengths.max() <= 2 * max(lengths.mean(), 1.0):
+        return [(np.arange(lengths.size), limit)]
+    order = np.argsort(lengths, kind="stable")
+    parts = np.array_split(order, N_LENGTH_GROUPS)
+    return [(np.sort(p), _rounded_width(int(lengths[p].max()), limit)) for p in parts if p.size]
 
 
 def predict_correct(
@@ -361,12 +394,15 @@ def predict_correct(
     batch_size: int = 1024,
 ) -> np.ndarray:
     """Per-document correctness [N] bool (for the bootstrap of the recovered fraction)."""
-    out = []
+    tokens, lengths = np.asarray(tokens), np.asarray(lengths)
+    # by length, each batch padded only to its longest document (padding is masked: exact)
+    order = np.argsort(lengths, kind="stable")
+    predictions = np.zeros(len(labels), bool)
     for start in range(0, len(labels), batch_size):  # bound memory on large test sets
-        stop = start + batch_size
-        z = logits(params, model, jnp.asarray(tokens[start:stop]), jnp.asarray(lengths[start:stop]))
-        out.append(np.asarray(z) > 0)
-    predictions = np.concatenate(out) if out else np.zeros(0, bool)
+        rows = order[start:start + batch_size]
+        width = _rounded_width(int(lengths[rows].max()), tokens.shape[1])
+        z = logits(params, model, jnp.asarray(tokens[rows, :width]), jnp.asarray(lengths[rows]))
+        predictions[rows] = np.asarray(z) > 0
     return predictions == (np.asarray(labels) == 1)
 
 

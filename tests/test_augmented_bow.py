@@ -170,3 +170,29 @@ def test_init_from_a_baseline_reproduces_its_logits():
                                    expected, rtol=1e-5, atol=1e-4)
     with pytest.raises(ValueError, match="valence must have shape"):
         ab.init_params(model, valence=np.zeros(3))
+
+
+def test_length_groups_and_trimmed_prediction_are_exact():
+    rng = np.random.default_rng(5)
+    lengths = np.r_[rng.integers(3, 20, 300), rng.integers(150, 400, 12)]  # a long tail
+    tokens = np.zeros((lengths.size, 400), np.int64)
+    for row, n in enumerate(lengths):
+        tokens[row, :n] = rng.integers(1, V, n)
+    labels = rng.integers(0, 2, lengths.size)
+    groups = ab.length_groups(lengths)
+    assert len(groups) == ab.N_LENGTH_GROUPS
+    covered = np.sort(np.concatenate([g for g, _ in groups]))
+    np.testing.assert_array_equal(covered, np.arange(lengths.size))
+    for g, width in groups:  # every group padded to (at least) its longest document only
+        assert lengths[g].max() <= width <= lengths.max()
+        assert width % 64 == 0 or width == lengths.max()
+    assert len(ab.length_groups(np.full(50, 30))) == 1  # even lengths: one group
+    model = ab.AugmentedBow("both", V, modifier_ids=(NEGATOR, INTENSIFIER))
+    params = ab.init_params(model, valence=rng.normal(0, 1, V), bias=0.1)
+    params["alpha"] = jnp.array([-1.0, 3.0])
+    full = np.asarray(ab.logits(params, model, tokens, lengths)) > 0
+    np.testing.assert_array_equal(ab.predict_correct(params, model, tokens, lengths, labels,
+                                                     batch_size=64), full == (labels == 1))
+    fit = ab.train_augmented_bow(model, tokens, lengths, labels, n_steps=60, eval_every=20,
+                                 valid=(tokens, lengths, labels))
+    assert np.isfinite(fit.loss_history).all() and fit.loss_history.size == 60
