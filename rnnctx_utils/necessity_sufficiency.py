@@ -422,20 +422,17 @@ def planted_effects(modifiers: Any = None, position: Any = None) -> dict[str, st
     position = synthetic.DEFAULT_POSITION if position is None else position
     planted: dict[str, str] = {}
     if modifiers or position.beta_begin or position.beta_end:
-        planted["rnn_vs_bow"] = ("the label rule has modifier and position effects, which a bag "
-                                 "of words cannot represent")
-        planted["sufficiency"] = ("the augmented bag-of-words family has the form of the label "
-                                  "rule itself")
+        planted["rnn_vs_bow"] = "the rule has effects a bag of words lacks"
+        planted["sufficiency"] = "the family has the rule's form"
     if modifiers:
-        planted["modifiers_found"] = ("which words are modifiers is planted ("
-                                      + ", ".join(sorted(modifiers)) + ")")
+        planted["modifiers_found"] = f"{len(modifiers)} modifier words"
     if "not" in modifiers and "extremely" in modifiers and (
             modifiers["not"].tau > modifiers["extremely"].tau):
-        planted["tau_order"] = (f"τ(not) = {modifiers['not'].tau:g} and τ(extremely) = "
-                                f"{modifiers['extremely'].tau:g} tokens are planted")
+        planted["tau_order"] = (f"τ(not) = {modifiers['not'].tau:g}, "
+                                f"τ(extremely) = {modifiers['extremely'].tau:g}")
     if position.beta_begin > 0:
-        planted["beginning"] = f"a beginning weight β_b = {position.beta_begin:g} is planted"
-        planted["h0"] = ("the first-token gain is planted (β_b); where h₀ lies is not")
+        planted["beginning"] = f"β_b = {position.beta_begin:g}"
+        planted["h0"] = "the first-token gain (β_b); where h₀ lies is discovered"
     if position.beta_end != 0:
-        planted["end"] = f"an end weight β_e = {position.beta_end:g} is planted"
+        planted["end"] = f"β_e = {position.beta_end:g}"
     return planted
