@@ -29,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 REPO = Path(__file__).resolve().parents[1]
 OUT_DIR = REPO / "book" / "data" / "real"
@@ -91,10 +92,8 @@ def run_chapters(corpus: str, chapters: tuple[str, ...], cache: Path, fast: bool
            "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "RNNCTX_QUIET": "1"}
     if fast:
         env["RNNCTX_FAST"] = "1"
-    previous = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)  # the kernels inherit this process's environment
     values: dict[str, Any] = {}
-    try:
+    with patch.dict(os.environ, env):  # the kernels inherit this process's environment
         for chapter in chapters:
             start = time.perf_counter()
             notebook = jupytext.read(REPO / "notebooks" / f"{chapter}.py")
@@ -105,12 +104,6 @@ def run_chapters(corpus: str, chapters: tuple[str, ...], cache: Path, fast: bool
             values.update(found)
             print(f"{chapter}: {len(found)} values in {time.perf_counter() - start:.0f} s",
                   flush=True)
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return values
 
 

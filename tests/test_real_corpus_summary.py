@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 from pathlib import Path
+from unittest.mock import patch
 
 import datasets
 import nbformat
@@ -93,16 +94,8 @@ def test_summary_of_a_tiny_local_corpus_matches_the_model(tmp_path: Path) -> Non
     from rnnctx_utils import experiment
     from rnnctx_utils.config import config
 
-    saved = {k: os.environ.get(k) for k in ("RNNCTX_CACHE", "RNNCTX_CORPUS")}
-    os.environ.update({"RNNCTX_CACHE": str(cache), "RNNCTX_CORPUS": str(corpus)})
-    try:
+    with patch.dict(os.environ, {"RNNCTX_CACHE": str(cache), "RNNCTX_CORPUS": str(corpus)}):
         model = experiment.trained_model(config(fast=True), progress=False)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     assert values["ch1_rnn_accuracy"] == pytest.approx(100 * model.metrics["test_accuracy"])
     assert values["ch1_bow_accuracy"] == pytest.approx(100 * model.bow_metrics["test_accuracy"])
     assert values["ch1_bayes_text"].startswith("—")  # a local corpus has no planted rule
