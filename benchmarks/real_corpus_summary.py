@@ -36,17 +36,55 @@ OUT_DIR = REPO / "book" / "data" / "real"
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 CHAPTERS = ("01_task", "02_linearization", "03_line_attractor", "04_modifier_identification",
             "05_strength_and_timing", "06_necessity_and_sufficiency")
-#: name -> (files, RNNCTX_CORPUS template, what the splits are)
+#: name -> (files, RNNCTX_CORPUS template, what the splits are). SST-2's template names the files
+#: that :func:`prepare_sst2` writes (``{data}`` is then its working folder, not the data folder).
 CORPORA = {
-    "sst2": (("sst2_phrases_train.parquet", "sst2_validation.parquet"),
-             "train={data}/sst2_phrases_train.parquet,test={data}/sst2_validation.parquet",
-             "SST-2: trained on the phrases of the training trees (validation: 10% of them), "
-             "tested on the 872 dev sentences"),
+    "sst2": (("sst2_phrases_train.parquet", "sst2_train.parquet", "sst2_validation.parquet"),
+             "train={data}/train.parquet,validation={data}/validation.parquet,"
+             "test={data}/test.parquet",
+             "SST-2: trained on the phrases of 90% of the training trees, validated on the "
+             "whole sentences of the other 10% (grouped by tree: no phrase of a validation "
+             "tree is trained on), tested on the 872 dev sentences"),
     "imdb": (("imdb_train.parquet",),
              "{data}/imdb_train.parquet",
              "IMDB: the official train split, 18,000 / 5,000 / 2,000 (train / validation / "
              "held-out test, stratified, seed 0)"),
 }
+#: Fraction of SST-2's training trees held out as sentence-level validation.
+SST2_VALID_FRACTION = 0.1
+
+
+def prepare_sst2(data: Path, folder: Path, seed: int = 0,
+                 fraction: float = SST2_VALID_FRACTION) -> dict[str, int]:
+    """Write SST-2's train / validation / test parquet files into ``folder``; their sizes.
+
+    Validation must look like the test split (whole sentences) for the choices made on it
+    (bag-of-words C, chapter 6's k and L2) to carry over, and must not leak into training: a
+    stratified ``fraction`` of the training *sentences* is held out, and every phrase of their
+    trees (``tree_line``) or equal to one of them is dropped from the training phrases.
+    """
+    import numpy as np
+    import pandas as pd
+
+    phrases = pd.read_parquet(data / "sst2_phrases_train.parquet")
+    sentences = pd.read_parquet(data / "sst2_train.parquet")
+    test = pd.read_parquet(data / "sst2_validation.parquet")
+    rng = np.random.default_rng(seed)
+    held = []
+    for _, group in sentences.groupby("label"):
+        n = int(round(fraction * len(group)))
+        held.extend(rng.choice(group.index.to_numpy(), size=n, replace=False).tolist())
+    validation = sentences.loc[sorted(held)]
+    leaks = phrases["tree_line"].isin(validation["tree_line"]) | phrases["text"].isin(
+        validation["text"])
+    train = phrases[~leaks]
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in (("train", train), ("validation", validation), ("test", test)):
+        frame[["text", "label"]].reset_index(drop=True).to_parquet(folder / f"{name}.parquet")
+    return {"train": len(train), "validation": len(validation), "test": len(test),
+            "dropped_phrases": int(leaks.sum())}
+
+
 #: Headline numbers and how far a recomputation may move them (absolute) before --check fails.
 #: Training is deterministic on one machine; the tolerances allow another CPU's arithmetic.
 TOLERANCES: dict[str, float] = {
@@ -116,12 +154,13 @@ def sources_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def summary(name: str, values: dict[str, Any], seconds: float) -> dict[str, Any]:
-    """The JSON document: what was run, on what, and every glued value."""
+def summary(name: str, values: dict[str, Any], seconds: float, corpus: str) -> dict[str, Any]:
+    """The JSON document: what was run (``corpus``: the ``RNNCTX_CORPUS`` the chapters ran
+    with, whose configuration is recorded), on what, and every glued value."""
     from rnnctx_utils.config import config
 
-    files, template, description = CORPORA[name]
-    cfg = config(corpus=template.format(data="DATA")).to_dict()
+    files, _, description = CORPORA[name]
+    cfg = config(corpus=corpus).to_dict()
     cfg["corpus"] = f"{name}: " + ", ".join(files)  # file names only: no local paths
     return {"corpus": name, "description": description, "config": cfg,
             "sources_digest": sources_digest(), "seconds": round(seconds),
@@ -164,10 +203,15 @@ def main() -> int:
         print(f"{args.corpus}: {', '.join(missing)} not in {args.data}; pass --data DIR")
         return 2
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="rnnctx-real-") as cache:
-        values = run_chapters(template.format(data=args.data.resolve()), CHAPTERS, Path(cache))
-    values = {k: without_paths(v, str(args.data.resolve())) for k, v in values.items()}
-    fresh = summary(args.corpus, values, time.perf_counter() - start)
+    with tempfile.TemporaryDirectory(prefix="rnnctx-real-") as work:
+        folder = args.data.resolve()
+        if args.corpus == "sst2":
+            folder = Path(work) / "sst2"  # the folder's name gives the config SST-2's sizes
+            print("SST-2 splits:", prepare_sst2(args.data, folder), flush=True)
+        corpus = template.format(data=folder)
+        values = run_chapters(corpus, CHAPTERS, Path(work) / "cache")
+        values = {k: without_paths(v, str(folder)) for k, v in values.items()}
+    fresh = summary(args.corpus, values, time.perf_counter() - start, corpus)
     path = args.out / f"{args.corpus}.json"
     if args.check:
         committed = json.loads(path.read_text())

@@ -99,3 +99,28 @@ def test_summary_of_a_tiny_local_corpus_matches_the_model(tmp_path: Path) -> Non
     assert values["ch1_rnn_accuracy"] == pytest.approx(100 * model.metrics["test_accuracy"])
     assert values["ch1_bow_accuracy"] == pytest.approx(100 * model.bow_metrics["test_accuracy"])
     assert values["ch1_bayes_text"].startswith("—")  # a local corpus has no planted rule
+
+
+def test_sst2_validation_is_whole_sentences_of_held_out_trees(tmp_path: Path) -> None:
+    import pandas as pd
+
+    # 20 trees: sentence i (label i % 2) with two phrases of its own and one shared word
+    sentences = pd.DataFrame({"text": [f"sentence {i} is here" for i in range(20)],
+                              "label": [i % 2 for i in range(20)], "tree_line": range(20)})
+    phrases = pd.concat([sentences.assign(text=sentences.text),
+                         sentences.assign(text=[f"phrase {i}" for i in range(20)]),
+                         pd.DataFrame({"text": ["is"], "label": [1], "tree_line": [0]})])
+    data = tmp_path / "data"
+    data.mkdir()
+    phrases.to_parquet(data / "sst2_phrases_train.parquet")
+    sentences.to_parquet(data / "sst2_train.parquet")
+    sentences.head(3).to_parquet(data / "sst2_validation.parquet")
+    sizes = summary_script.prepare_sst2(data, tmp_path / "sst2", fraction=0.2)
+    train = pd.read_parquet(tmp_path / "sst2" / "train.parquet")
+    valid = pd.read_parquet(tmp_path / "sst2" / "validation.parquet")
+    assert sizes == {"train": 41 - 8, "validation": 4, "test": 3, "dropped_phrases": 8}
+    assert sorted(valid.label) == [0, 0, 1, 1]  # stratified: 20% of each class
+    held = {int(t.split()[1]) for t in valid.text}
+    trained = {int(t.split()[1]) for t in train.text if t != "is"}
+    assert not held & trained and len(trained) == 16  # no phrase of a held-out tree is trained
+    assert list(train.columns) == ["text", "label"]
