@@ -213,8 +213,9 @@ def fit_family(
     ids = tuple(int(i) for i in modifier_ids)
     fits = {}
     for variant in variants:
-        model = ab.AugmentedBow(variant, vocab_size, ids if variant in ("modifiers", "both")
-                                else (), window)
+        model = ab.AugmentedBow(variant, vocab_size,
+                                ids if variant in ("modifiers", "both", "backward") else (),
+                                window)
         if baseline is None:
             fits[variant] = ab.train_augmented_bow(model, train_tokens, train_lengths,
                                                    train_labels, n_steps=n_steps, seed=seed,
@@ -356,6 +357,43 @@ def residuals_by_token(
         gap = acc_a - acc_b
         rows.append(Residual(name, n, acc_a, acc_b, gap, gap * n / n_total if n else 0.0))
     return rows
+
+
+class AccuracyGap(NamedTuple):
+    """RNN minus bag-of-words test accuracy, with a paired-bootstrap percentile interval."""
+
+    estimate: float
+    low: float
+    high: float
+
+
+def rnn_gain_interval(correct_rnn: np.ndarray, correct_bow: np.ndarray, *, n_boot: int = 2000,
+                      seed: int = 0, level: float = 0.95) -> AccuracyGap:
+    """The RNN's accuracy gain over bag-of-words on the test documents, with its interval.
+
+    Sufficiency is a share of this gain; where the interval includes 0 there is no gain to
+    share and the recovered fraction is a ratio of noise (P1's IMDB row: the GRU does not beat
+    bag-of-words).
+
+    Args:
+        correct_rnn, correct_bow: [n] bool per-document correctness.
+    """
+    diff = np.asarray(correct_rnn, np.float64) - np.asarray(correct_bow, np.float64)
+    rng = np.random.default_rng(seed)
+    means = np.array([diff[rng.integers(0, diff.size, diff.size)].mean() for _ in range(n_boot)])
+    tail = 100 * (1 - level) / 2
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return AccuracyGap(float(diff.mean()), float(low), float(high))
+
+
+def sufficiency_verdict(recovered: context.RecoveredFraction, gain: AccuracyGap) -> str:
+    """P2's sufficiency claim judged: 'reproduced' at a recovered fraction ≥ 0.9, 'partly' at
+    ≥ 0.5 (or an interval reaching 0.9), 'not measurable' when the RNN's gain over
+    bag-of-words is not above 0 at 95%."""
+    if gain.low <= 0:
+        return "not measurable (no RNN gain over bag-of-words)"
+    return verdict(recovered.estimate, recovered.estimate >= 0.9,
+                   recovered.high >= 0.9 or recovered.estimate >= 0.5)
 
 
 def verdict(value: float, reproduced: bool, partly: bool) -> str:
