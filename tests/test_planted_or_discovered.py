@@ -50,3 +50,17 @@ def test_line_memory_verdict_asks_for_the_memory_not_only_lambda_near_one() -> N
     # one stable direction is not a line: most points far from 1
     assert ns.line_memory_verdict(np.r_[np.full(10, 0.999), np.full(40, 0.5)],
                                   50.0)[0] == "not reproduced"
+
+
+def test_every_claim_row_has_its_real_review_columns() -> None:
+    from rnnctx_utils import real_summaries
+
+    page = (ROOT / "book" / "results.md").read_text()
+    rows = [line for line in page.splitlines() if "ch6_planted_" in line]
+    keys = [re.search(r"real_sst2_([a-z0-9_]+):s", row).group(1) for row in rows]
+    assert keys == list(real_summaries.RESULT_CELLS)  # one row each, in the table's order
+    for row, key in zip(rows, keys, strict=True):
+        assert f"real_imdb_{key}:s" in row
+    # each ⚙ claim's real-corpus cell carries that corpus's verdict for the same claim
+    judged = {v for _, v in real_summaries.RESULT_CELLS.values() if v is not None}
+    assert judged == set(ns.CLAIMS) == set(real_summaries.VERDICT_CLAIMS)

@@ -1,0 +1,61 @@
+"""rnnctx_utils.real_summaries: recorded real-review numbers read back, formatted, and worded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rnnctx_utils import real_summaries as rs
+
+
+def _write(folder: Path, corpus: str, **values: object) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / f"{corpus}.json").write_text(json.dumps({
+        "corpus": corpus, "description": "d", "config": {"n_hidden": 8}, "seconds": 61,
+        "sources_digest": "0123", "values": values}))
+
+
+def test_load_orders_corpora_and_formats_missing_values(tmp_path: Path) -> None:
+    _write(tmp_path, "imdb", ch6_acc_bow=0.887, ch6_acc_rnn=0.878, ch5_tau_not=float("nan"),
+           ch6_recovered_both=0.5)
+    _write(tmp_path, "sst2", ch6_acc_bow=0.80, ch6_acc_rnn=0.85, ch6_recovered_both=0.5,
+           ch6_recovered_both_low=0.1, ch6_recovered_both_high=0.9)
+    sst2, imdb = rs.load(tmp_path)
+    assert (sst2.name, imdb.name) == ("SST-2", "IMDB") and sst2.seconds == 61.0
+    assert imdb.fmt("ch5_tau_not") == "—" and imdb.fmt("absent") == "—"  # nan and missing
+    assert sst2.fmt("ch6_acc_rnn", "{:.3f}") == "0.850"
+    assert sst2.rnn_gain and not imdb.rnn_gain
+    assert sst2.recovered("both") == "0.50 [0.10, 0.90]"
+    assert imdb.recovered("both").startswith("— (the RNN does not beat bag-of-words")
+    assert rs.load(tmp_path / "none") == []
+
+
+def test_chapter_tables_have_one_column_per_corpus(tmp_path: Path) -> None:
+    _write(tmp_path, "sst2", ch4_top20=[["not", 0.5, 1, 40], ["the", 0.4, 9, 900],
+                                        ["but", 0.3, 2, 80]], ch4_modifiers=["not", "ca"])
+    summaries = rs.load(tmp_path)
+    for chapter, rows in rs.CHAPTER_ROWS.items():
+        table = rs.chapter_table(chapter, summaries).splitlines()
+        assert table[0] == "| quantity | P2 (Yelp) | SST-2 |" and len(table) == 2 + len(rows)
+    assert summaries[0].on_check_list() == ["not", "but"]
+    text = rs.reading("ch4", summaries)
+    assert text.startswith("**SST-2**: 2 of the top 20") and "ca is not on the list" in text
+    with pytest.raises(ValueError, match="unknown chapter 'ch9'"):
+        rs.chapter_table("ch9", summaries)
+
+
+def test_sufficiency_reading_follows_the_verdict(tmp_path: Path) -> None:
+    _write(tmp_path, "imdb", ch6_acc_bow=0.887, ch6_acc_both=0.893, ch6_acc_rnn=0.878,
+           ch6_verdict_sufficiency="not measurable (no RNN gain over bag-of-words)")
+    assert "cannot be measured here" in rs.reading("ch6", rs.load(tmp_path))
+
+
+def test_committed_summaries_render_without_nan() -> None:
+    summaries = rs.load()
+    assert [s.corpus for s in summaries] == ["sst2", "imdb"]
+    for chapter in rs.CHAPTER_ROWS:
+        rendered = rs.chapter_table(chapter, summaries) + rs.reading(chapter, summaries)
+        assert "nan" not in rendered.lower().replace("mean", "")
+    assert "nan" not in rs.verdict_table(summaries)
