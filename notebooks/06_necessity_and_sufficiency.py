@@ -342,10 +342,46 @@ if truth is not None and not cfg.fast:
     correct["oracle"] = ab.predict_correct(oracle.params, oracle.model, test_docs.tokens,
                                            test_docs.lengths, test_docs.labels)
 
+# %% [markdown]
+# Two more members, both outside P2's family and labelled as such:
+#
+# - **+ backward** *[ours]*: "+ both" with, for each discovered modifier, a factor γ on every
+#   word *before* it (γ < 1 discounts what came before, as a contrastive "X but Y" might;
+#   `augmented_bow` documents the form). It starts at γ = 1, where it is "+ both", so it is
+#   nested like the others. Motivated by the residuals below.
+# - **English modifier list (diagnosis)**, on real corpora only: "+ both" with the 27 words of a
+#   fixed list of English negators, intensifiers, contrastives and diminishers as modifiers
+#   (`real_summaries.CHECK_LIST`) instead of the discovered ones. Like the planted oracle on
+#   the synthetic corpus, it uses knowledge the method does not have, and only tells apart a
+#   shortfall of the discovery (the list does better) from one of the family's form (it does
+#   not).
+
+# %%
+backward_fit = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab),
+                             mod_ids, variants=("backward",), n_steps=n_steps,
+                             baseline=baseline, valid=valid_set, l2=l2)["backward"]
+correct["backward"] = ab.predict_correct(backward_fit.params, backward_fit.model,
+                                         test_docs.tokens, test_docs.lengths, test_docs.labels)
+gammas = ab.learned_backward(backward_fit.params, backward_fit.model)
+print("learned backward factors γ:", ", ".join(f"{w} {g:.2f}" for w, g in zip(mod_words, gammas,
+                                                                             strict=True)))
+glue("ch6_backward_gammas", [[w, round(float(g), 3)] for w, g in zip(mod_words, gammas,
+                                                                      strict=True)],
+     display=False)
+english_words = [t for t in real_summaries.CHECK_LIST if t in model.vocab.tokens]
+if truth is None and not cfg.fast and english_words:
+    english = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab),
+                            [vocab_id(t) for t in english_words], variants=("both",),
+                            n_steps=n_steps, baseline=baseline, valid=valid_set, l2=l2)["both"]
+    correct["english"] = ab.predict_correct(english.params, english.model, test_docs.tokens,
+                                            test_docs.lengths, test_docs.labels)
+
 # %%
 labels = {"bow": "bag-of-words", "position": "+ position", "modifiers": "+ modifiers",
           "both": "+ both", "scan": f"+ both, top {scan.k} of the ranking (k on validation)",
-          "oracle": "+ both, planted modifiers (oracle)"}
+          "backward": "+ both + backward [ours]",
+          "oracle": "+ both, planted modifiers (oracle)",
+          "english": "+ both, English modifier list (diagnosis)"}
 recovered = {v: context.bootstrap_recovered_fraction(correct[v], correct["bow"], correct["rnn"],
                                                      n_boot=1000 if cfg.fast else 2000)
              for v in labels if v in correct and v != "bow"}
@@ -372,7 +408,7 @@ for v, r in recovered.items():
     glue(f"ch6_recovered_{v}", r.estimate, display=False)
     glue(f"ch6_recovered_{v}_low", r.low, display=False)
     glue(f"ch6_recovered_{v}_high", r.high, display=False)
-for v in ("bow", "position", "modifiers", "both", "scan", "rnn"):
+for v in ("bow", "position", "modifiers", "both", "scan", "backward", "english", "rnn"):
     if v in correct:
         glue(f"ch6_acc_{v}", float(correct[v].mean()), display=False)
 glue("ch6_n_test", int(y.size), display=False)
@@ -385,6 +421,15 @@ else:
     scan_text = ("No k of chapter 4's ranking beats bag-of-words on validation, so the scan "
                  "adds no member.")
 glue("ch6_scan_text", scan_text, display=False)
+r = recovered["backward"]
+extra_text = (f"The backward member *[ours]* reaches {correct['backward'].mean():.3f} "
+              f"(recovered {r.estimate:.2f} [{r.low:.2f}, {r.high:.2f}])")
+if "english" in recovered:
+    r = recovered["english"]
+    extra_text += (f"; with the English modifier list in place of the discovered modifiers "
+                   f"(diagnosis), \"+ both\" reaches {correct['english'].mean():.3f} "
+                   f"(recovered {r.estimate:.2f} [{r.low:.2f}, {r.high:.2f}])")
+glue("ch6_extra_members_text", extra_text + ".", display=False)
 best = recovered["both"]
 rnn_gain = ns.rnn_gain_interval(correct["rnn"], correct["bow"])
 glue("ch6_rnn_gain", rnn_gain.estimate, display=False)
@@ -403,6 +448,7 @@ glue("ch6_below_90", "below" if best.estimate < 0.9 else "above", display=False)
 # RNN's gain, {glue:text}`ch6_below_90:s` P2's 90%. Modifiers alone recover
 # {glue:text}`ch6_recovered_modifiers:.2f`, position alone {glue:text}`ch6_recovered_position:.2f`.
 # Verdict: **{glue:text}`ch6_sufficiency_verdict:s`**. {glue:text}`ch6_scan_text:s`
+# {glue:text}`ch6_extra_members_text:s`
 #
 # The recovered fraction can exceed 1: the augmented model may beat the RNN (on the synthetic
 # corpus it has the exact form of the planted rule).
@@ -423,6 +469,29 @@ rows = ["| documents with | n | RNN | + both | gap |", "| --- | --- | --- | --- 
 rows += [f"| {r.token} | {r.n_docs} | {r.accuracy_rnn:.3f} | {r.accuracy_model:.3f} | "
          f"{r.gap:+.3f} |" for r in res]
 display(Markdown("\n".join(rows)))
+
+# %% [markdown]
+# Which kinds of documents carry the RNN's gain over bag-of-words, and which of them the
+# augmented members still miss? Documents grouped by the words of the English modifier list
+# they contain (a check, as in chapter 4: the list is not an input of any member except the
+# diagnosis one). A document with a negator and a "but" counts in both rows.
+
+# %%
+groups = {name: [vocab_id(t) for t in words if t in model.vocab.tokens]
+          for name, words in real_summaries.CHECK_GROUPS.items()}
+shown = [v for v in ("rnn", "bow", "both", "backward", "english") if v in correct]
+by_group = ns.residuals_by_group({v: correct[v] for v in shown}, test.tokens, test.lengths,
+                                 groups)
+names = {"rnn": "RNN", "bow": "BoW", **{v: labels[v] for v in shown if v in labels}}
+display(Markdown(task_plots.markdown_table(
+    ["documents with", "n", *(names[v] for v in shown), "RNN − BoW (documents)"],
+    [[r.group, r.n_docs, *(f"{r.accuracy[v]:.3f}" for v in shown),
+      f"{round((r.accuracy['rnn'] - r.accuracy['bow']) * r.n_docs):+d}" if r.n_docs else "—"]
+     for r in by_group])))
+glue("ch6_residual_groups", [[r.group, r.n_docs, *(round(r.accuracy[v], 4) if r.n_docs else None
+                                                    for v in shown)] for r in by_group],
+     display=False)
+glue("ch6_residual_models", shown, display=False)
 
 # %% [markdown]
 # ### Learned gains and timescales against the network's
@@ -574,6 +643,10 @@ if real:
     display(Markdown(real_summaries.reading("ch6", real)))
     real_plots.necessity_sufficiency(real)
     plt.show()
+    for summary in real:
+        display(Markdown(f"**{summary.name}**: test documents by the modifier words they "
+                         "contain"))
+        display(Markdown(real_summaries.residual_table(summary)))
 else:
     print(real_summaries.no_summaries_note())
 

@@ -14,6 +14,15 @@ Variants: ``"bow"`` (m = p = 1, plain logistic bag-of-words), ``"position"`` (p 
 ``"modifiers"`` (m only), ``"both"``. α is unconstrained, τ, τ_b, τ_e are kept positive by a
 softplus.
 
+*[ours]* ``"backward"`` is "both" plus a factor that acts on the words *before* a modifier:
+
+    r_t = Π_{j > t, x_j a modifier} γ_{x_j}
+
+multiplies every earlier token's term, so a contrastive "X but Y" can discount X (γ < 1) or
+strengthen it (γ > 1); γ = exp(log_gamma) > 0 per modifier, 1 at the start (then the member is
+"both"). P2's family has no such term: a modifier there only changes how the *following* words
+are read. Residuals on SST-2 (chapter 6) motivate it.
+
 Computing m_t over a padded batch [B, L]: the factor of modifier j on token t depends on the
 lag t − j, so m_t is not a running product that a scan could carry; and since α may be negative
 the factors are signed. We therefore gather, for every position t and lag ℓ = 1 … W, the token
@@ -38,13 +47,15 @@ import optax
 Params = dict[str, jax.Array]
 
 VARIANTS = ("bow", "position", "modifiers", "both")
+#: P2's four members and *[ours]* "backward" (see the module docstring).
+ALL_VARIANTS = (*VARIANTS, "backward")
 
 
 @dataclass(frozen=True)
 class AugmentedBow:
     """One member of the M9 family (hashable: it is a static argument of the jitted functions).
 
-    variant: one of :data:`VARIANTS`.
+    variant: one of :data:`ALL_VARIANTS`.
     vocab_size: V, token ids are 0 … V−1 (id 0, padding, is masked by the lengths anyway).
     modifier_ids: token ids that get a gain and a timescale (ignored by "bow" / "position").
     window: lags considered for the modifier product, None for all (exact).
@@ -56,8 +67,8 @@ class AugmentedBow:
     window: int | None = None
 
     def __post_init__(self) -> None:
-        if self.variant not in VARIANTS:
-            raise ValueError(f"unknown variant {self.variant!r}; use one of {VARIANTS}")
+        if self.variant not in ALL_VARIANTS:
+            raise ValueError(f"unknown variant {self.variant!r}; use one of {ALL_VARIANTS}")
         if self.uses_modifiers and not self.modifier_ids:
             raise ValueError(f"variant {self.variant!r} needs at least one modifier id")
         if any(not 0 <= i < self.vocab_size for i in self.modifier_ids):
@@ -67,11 +78,15 @@ class AugmentedBow:
 
     @property
     def uses_modifiers(self) -> bool:
-        return self.variant in ("modifiers", "both")
+        return self.variant in ("modifiers", "both", "backward")
 
     @property
     def uses_position(self) -> bool:
-        return self.variant in ("position", "both")
+        return self.variant in ("position", "both", "backward")
+
+    @property
+    def uses_backward(self) -> bool:
+        return self.variant == "backward"
 
 
 def _softplus_inverse(y: float) -> float:
@@ -87,7 +102,8 @@ def init_params(
     baseline's at step 0 (the family is nested over it).
 
     Keys: "bias" [], "valence" [V]; with modifiers "alpha" [M], "tau_raw" [M]; with position
-    "beta_begin", "tau_begin_raw", "beta_end", "tau_end_raw" (scalars). τ = softplus(raw).
+    "beta_begin", "tau_begin_raw", "beta_end", "tau_end_raw" (scalars); "backward" adds
+    "log_gamma" [M] (γ = 1 at the start). τ = softplus(raw).
     """
     if valence is not None and np.shape(valence) != (model.vocab_size,):
         raise ValueError(f"valence must have shape ({model.vocab_size},), got {np.shape(valence)}")
@@ -100,6 +116,8 @@ def init_params(
         n_mod = len(model.modifier_ids)
         params["alpha"] = jnp.ones(n_mod)
         params["tau_raw"] = jnp.full(n_mod, _softplus_inverse(tau_init))
+    if model.uses_backward:
+        params["log_gamma"] = jnp.zeros(len(model.modifier_ids))
     if model.uses_position:
         raw = _softplus_inverse(position_tau_init)
         params["beta_begin"] = jnp.zeros(())
@@ -143,6 +161,23 @@ def modifier_factors(
     return jnp.exp(log_magnitude) * (1 - 2 * (n_negative % 2))
 
 
+def backward_factors(
+    params: Params, model: AugmentedBow, tokens: jax.Array, lengths: jax.Array
+) -> jax.Array:
+    """r_t = Π_{t < j < T, x_j a modifier} γ_{x_j} for every position: [B, L] (1 without
+    backward factors): a suffix sum of log γ over the later modifier tokens of the document."""
+    n_batch, length = tokens.shape
+    if not model.uses_backward:
+        return jnp.ones((n_batch, length))
+    slot_table = np.full(model.vocab_size, -1, dtype=np.int32)
+    slot_table[list(model.modifier_ids)] = np.arange(len(model.modifier_ids))
+    slot = jnp.asarray(slot_table)[tokens]  # [B, L]
+    inside = jnp.arange(length)[None, :] < lengths[:, None]
+    log_gamma = jnp.where(inside & (slot >= 0), params["log_gamma"][jnp.maximum(slot, 0)], 0.0)
+    after = jnp.sum(log_gamma, axis=1, keepdims=True) - jnp.cumsum(log_gamma, axis=1)
+    return jnp.exp(after)
+
+
 def position_factors(
     params: Params, model: AugmentedBow, lengths: jax.Array, length: int
 ) -> jax.Array:
@@ -173,6 +208,7 @@ def contributions(
     terms = (
         position_factors(params, model, lengths, length)
         * modifier_factors(params, model, tokens, lengths)
+        * backward_factors(params, model, tokens, lengths)
         * params["valence"][tokens]
     )
     return jnp.where(mask, terms, 0.0)
@@ -201,6 +237,13 @@ def learned_modifiers(params: Params, model: AugmentedBow) -> LearnedModifiers:
         np.asarray(params["alpha"], np.float64),
         np.asarray(jax.nn.softplus(params["tau_raw"]), np.float64),
     )
+
+
+def learned_backward(params: Params, model: AugmentedBow) -> np.ndarray:
+    """The fitted backward factor γ [M] of every modifier token (the "backward" member)."""
+    if not model.uses_backward:
+        raise ValueError(f"variant {model.variant!r} has no backward factors")
+    return np.exp(np.asarray(params["log_gamma"], np.float64))
 
 
 class LearnedPosition(NamedTuple):

@@ -396,6 +396,43 @@ def sufficiency_verdict(recovered: context.RecoveredFraction, gain: AccuracyGap)
                    recovered.high >= 0.9 or recovered.estimate >= 0.5)
 
 
+class GroupResidual(NamedTuple):
+    """Per-document accuracies of several models on the test documents of one group.
+
+    group: its name ("(none)": documents with none of the groups' words); n_docs: how many;
+    accuracy: model name -> accuracy on those documents (nan when n_docs is 0).
+    """
+
+    group: str
+    n_docs: int
+    accuracy: dict[str, float]
+
+
+def residuals_by_group(correct: dict[str, np.ndarray], tokens: np.ndarray, lengths: np.ndarray,
+                       groups: dict[str, Sequence[int]]) -> list[GroupResidual]:
+    """Which kinds of documents carry the RNN's gain, and which the augmented model misses.
+
+    Args:
+        correct: model name -> [n] bool per-document correctness (e.g. "rnn", "bow", "both").
+        tokens: [n, L]; lengths: [n].
+        groups: group name -> token ids (e.g. negators); a document belongs to every group one
+            of whose tokens it contains.
+    Returns:
+        one :class:`GroupResidual` per group with at least one token id, then one for the
+        documents in no group.
+    """
+    masks = {name: documents_with(tokens, lengths, ids) for name, ids in groups.items() if ids}
+    n_total = len(next(iter(correct.values())))
+    none = ~np.any(list(masks.values()), axis=0) if masks else np.ones(n_total, bool)
+    rows = []
+    for name, mask in [*masks.items(), ("(none)", none)]:
+        n = int(mask.sum())
+        rows.append(GroupResidual(name, n, {
+            model: float(np.asarray(c, bool)[mask].mean()) if n else float("nan")
+            for model, c in correct.items()}))
+    return rows
+
+
 def verdict(value: float, reproduced: bool, partly: bool) -> str:
     """'reproduced' / 'partly' / 'not reproduced' from two tests on a measured value (nan:
     'not measured')."""

@@ -24,10 +24,14 @@ SUMMARY_DIR = Path(__file__).resolve().parents[1] / "book" / "data" / "real"
 NAMES = {"sst2": "SST-2", "imdb": "IMDB"}
 #: English negators, intensifiers, diminishers and contrastives: a *check* of what the method
 #: selects, never an input of it.
-CHECK_LIST = ("not", "n't", "no", "never", "nothing", "without", "hardly", "very", "extremely",
-              "really", "so", "too", "quite", "pretty", "absolutely", "incredibly", "highly",
-              "most", "truly", "but", "though", "yet", "only", "just", "barely", "slightly",
-              "somewhat")
+CHECK_GROUPS: dict[str, tuple[str, ...]] = {
+    "negators": ("not", "n't", "no", "never", "nothing", "without", "hardly"),
+    "intensifiers": ("very", "extremely", "really", "so", "too", "quite", "pretty", "absolutely",
+                     "incredibly", "highly", "most", "truly"),
+    "contrastives": ("but", "though", "yet"),
+    "diminishers": ("only", "just", "barely", "slightly", "somewhat"),
+}
+CHECK_LIST = tuple(word for words in CHECK_GROUPS.values() for word in words)
 MISSING = "—"
 
 
@@ -187,8 +191,32 @@ CHAPTER_ROWS: dict[str, list[Row]] = {
          lambda s: f"k = {s.fmt('ch6_scan_k', '{:d}')}: {_words(s, 'ch6_scan_words')}"),
         ("… its test accuracy; recovered fraction [95% CI]", "—",
          lambda s: f"{s.fmt('ch6_acc_scan', '{:.3f}')}; {s.recovered('scan')}"),
+        ("+ both + backward *[ours]*: test accuracy; recovered fraction", "—",
+         lambda s: f"{s.fmt('ch6_acc_backward', '{:.3f}')}; {s.recovered('backward')}"),
+        ("+ both, English modifier list (diagnosis): test accuracy; recovered", "—",
+         lambda s: f"{s.fmt('ch6_acc_english', '{:.3f}')}; {s.recovered('english')}"),
     ],
 }
+
+
+MODEL_NAMES = {"rnn": "RNN", "bow": "BoW", "both": "+ both", "backward": "+ backward",
+               "english": "+ both, English list"}
+
+
+def residual_table(s: RealSummary) -> str:
+    """Chapter 6's test accuracies by the kind of modifier word a document contains."""
+    rows, models = s.get("ch6_residual_groups") or [], s.get("ch6_residual_models") or []
+    if not rows or not isinstance(rows, list):
+        return f"{s.name}: no residual table recorded."
+    body = []
+    for group, n, *accuracies in rows:
+        acc = dict(zip(models, accuracies, strict=True))
+        gain = (f"{round((acc['rnn'] - acc['bow']) * n):+d}"
+                if n and acc.get("rnn") is not None and acc.get("bow") is not None else MISSING)
+        body.append([group, n, *(MISSING if a is None else f"{a:.3f}" for a in accuracies),
+                     gain])
+    return markdown_table(["documents with", "n", *(MODEL_NAMES.get(m, m) for m in models),
+                           "RNN − BoW (documents)"], body)
 
 
 def chapter_table(chapter: str, summaries: Sequence[RealSummary]) -> str:
@@ -286,6 +314,12 @@ def _reading_ch6(s: RealSummary) -> str:
     if scan is not None:
         text += (f"; with the top {s.fmt('ch6_scan_k', '{:d}')} words of the ranking (k chosen on "
                  f"validation) it reaches {scan:.3f}")
+    backward, english = s.get("ch6_acc_backward"), s.get("ch6_acc_english")
+    if backward is not None:
+        text += f"; with the backward member *[ours]* {backward:.3f}"
+    if english is not None:
+        text += (f"; with the English modifier list instead of the discovered modifiers "
+                 f"(diagnosis) {english:.3f}")
     return text + "."
 
 

@@ -92,6 +92,27 @@ def test_logits_equal_the_m9_rule(window):
     )
 
 
+def test_backward_factors_discount_the_words_before_a_modifier():
+    # tokens 5 2 7 2 9 | padding, modifier 2 with γ = 0.5: every earlier word gets 0.5 per later "2"
+    tokens = np.array([[5, 2, 7, 2, 9, 2, 2]])
+    lengths = np.array([5])  # the last two "2" are padding: they must not count
+    model = ab.AugmentedBow("backward", 10, modifier_ids=(2, 7))
+    params = ab.init_params(model, valence=np.arange(10.0), bias=0.0)
+    params["log_gamma"] = jnp.log(jnp.array([0.5, 3.0]))  # γ(2) = 0.5, γ(7) = 3
+    factors = np.asarray(ab.backward_factors(params, model, jnp.asarray(tokens),
+                                             jnp.asarray(lengths)))
+    np.testing.assert_allclose(factors[0, :5], [0.25 * 3, 0.5 * 3, 0.5, 1.0, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(ab.learned_backward(params, model), [0.5, 3.0], rtol=1e-6)
+    # γ = 1 (the start): the member is "both" exactly
+    both = ab.AugmentedBow("both", 10, modifier_ids=(2, 7))
+    start = ab.init_params(model, valence=np.arange(10.0))
+    np.testing.assert_allclose(ab.logits(start, model, tokens, lengths),
+                               ab.logits(ab.init_params(both, valence=np.arange(10.0)), both,
+                                         tokens, lengths), rtol=1e-6)
+    with pytest.raises(ValueError, match="no backward factors"):
+        ab.learned_backward(start, both)
+
+
 def test_model_validation():
     with pytest.raises(ValueError, match="variant"):
         ab.AugmentedBow("bigrams", 10)
@@ -161,7 +182,7 @@ def test_init_from_a_baseline_reproduces_its_logits():
     tokens, lengths, _, _ = planted_corpus(50, seed=3)
     rng = np.random.default_rng(0)
     valence, bias = rng.normal(0, 1, V), 0.3
-    for variant in ab.VARIANTS:
+    for variant in ab.ALL_VARIANTS:
         model = ab.AugmentedBow(variant, V, modifier_ids=(NEGATOR, INTENSIFIER))
         params = ab.init_params(model, valence=valence, bias=bias)
         expected = bias + np.array([valence[row[:n]].sum() for row, n in zip(tokens, lengths,
@@ -196,3 +217,28 @@ def test_length_groups_and_trimmed_prediction_are_exact():
     fit = ab.train_augmented_bow(model, tokens, lengths, labels, n_steps=60, eval_every=20,
                                  valid=(tokens, lengths, labels))
     assert np.isfinite(fit.loss_history).all() and fit.loss_history.size == 60
+
+
+@pytest.mark.slow
+def test_fit_recovers_a_planted_backward_discount():
+    # "X but Y" where the label ignores most of X: γ(but) = 0.2 planted, no forward effect
+    rng = np.random.default_rng(4)
+    tokens, lengths, _, _ = planted_corpus(6000, seed=4)
+    but = NEGATOR  # reuse the id as a contrastive word
+    truth_model = ab.AugmentedBow("backward", V, modifier_ids=(but,), window=None)
+    valence = np.zeros(V)
+    valence[20:34] = np.array([0.5, 1.0, 1.5, 2.0, 0.7, 1.2, 0.9] * 2) * np.repeat([1, -1], 7)
+    truth = ab.init_params(truth_model, valence=valence)
+    truth["log_gamma"] = jnp.log(jnp.array([0.2]))
+    score = np.asarray(ab.logits(truth, truth_model, tokens, lengths))
+    labels = (rng.random(score.size) < 1 / (1 + np.exp(-3.0 * score))).astype(np.int64)
+    train, test = slice(0, 4500), slice(4500, None)
+    fits = {v: ab.train_augmented_bow(ab.AugmentedBow(v, V, modifier_ids=(but,)),
+                                      tokens[train], lengths[train], labels[train],
+                                      n_steps=400, learning_rate=0.1)
+            for v in ("both", "backward")}
+    gamma = ab.learned_backward(fits["backward"].params, fits["backward"].model)[0]
+    assert 0.1 < gamma < 0.35  # planted 0.2
+    acc = {v: ab.accuracy(f.params, f.model, tokens[test], lengths[test], labels[test])
+           for v, f in fits.items()}
+    assert acc["backward"] > acc["both"] + 0.02

@@ -140,3 +140,31 @@ def test_learned_negator_gains_are_negative(chapter):
     for word, alpha in zip(words, learned.alpha, strict=True):
         if truth.roles.get(word) == "negator":
             assert alpha < 0, word
+
+
+def test_residuals_by_group_split_documents_by_the_words_they_contain() -> None:
+    tokens = np.array([[1, 2, 0], [3, 1, 0], [4, 4, 4], [2, 3, 9]])
+    lengths = np.array([2, 2, 3, 2])  # the 9 of the last document is padding
+    correct = {"rnn": np.array([1, 1, 0, 1], bool), "bow": np.array([0, 1, 0, 0], bool)}
+    rows = ns.residuals_by_group(correct, tokens, lengths, {"two": [2], "three or nine": [3, 9],
+                                                            "empty": []})
+    assert [(r.group, r.n_docs) for r in rows] == [("two", 2), ("three or nine", 2),
+                                                   ("(none)", 1)]
+    assert rows[0].accuracy == {"rnn": 1.0, "bow": 0.0}
+    assert rows[1].accuracy == {"rnn": 1.0, "bow": 0.5}
+    assert rows[2].accuracy == {"rnn": 0.0, "bow": 0.0}
+
+
+def test_sufficiency_is_not_measurable_without_an_rnn_gain() -> None:
+    rng = np.random.default_rng(0)
+    bow = rng.random(2000) < 0.8
+    better = bow.copy()
+    better[:200] = True  # the RNN right on 200 more documents, 10% of them wrong for BoW
+    gain = ns.rnn_gain_interval(better, bow)
+    assert gain.estimate == pytest.approx(float(better.mean() - bow.mean()))
+    assert 0 < gain.low < gain.estimate < gain.high
+    strong = context.RecoveredFraction(0.95, 0.9, 1.0, 0.95)
+    assert ns.sufficiency_verdict(strong, gain) == "reproduced"
+    same = ns.rnn_gain_interval(bow, bow)
+    assert same.low == same.high == 0.0
+    assert ns.sufficiency_verdict(strong, same).startswith("not measurable")

@@ -59,3 +59,13 @@ def test_committed_summaries_render_without_nan() -> None:
         rendered = rs.chapter_table(chapter, summaries) + rs.reading(chapter, summaries)
         assert "nan" not in rendered.lower().replace("mean", "")
     assert "nan" not in rs.verdict_table(summaries)
+
+
+def test_residual_table_counts_the_rnn_gain_in_documents(tmp_path: Path) -> None:
+    _write(tmp_path, "sst2", ch6_residual_models=["rnn", "bow", "both"],
+           ch6_residual_groups=[["negators", 190, 0.816, 0.721, 0.73],
+                                ["diminishers", 0, None, None, None]])
+    table = rs.residual_table(rs.load(tmp_path)[0]).splitlines()
+    assert table[0] == "| documents with | n | RNN | BoW | + both | RNN − BoW (documents) |"
+    assert table[2] == "| negators | 190 | 0.816 | 0.721 | 0.730 | +18 |"
+    assert table[3] == "| diminishers | 0 | — | — | — | — |"
