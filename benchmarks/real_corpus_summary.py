@@ -11,6 +11,7 @@ Usage::
 
     python benchmarks/real_corpus_summary.py sst2 [--data ../shared/data]   # writes the JSON
     python benchmarks/real_corpus_summary.py sst2 --check                    # CI: compare
+    python benchmarks/real_corpus_summary.py sst2 --prepare DIR/sst2          # splits only
 
 ``--check`` recomputes and fails (exit 1) when a headline number differs from the committed
 file by more than its tolerance (:data:`TOLERANCES`), so committed numbers cannot go stale.
@@ -131,10 +132,13 @@ def run_chapters(corpus: str, chapters: tuple[str, ...], cache: Path, fast: bool
     if fast:
         env["RNNCTX_FAST"] = "1"
     values: dict[str, Any] = {}
+    # every chapter read now: the run executes one state of the sources, whatever is edited
+    # while it runs (the package itself is imported by each kernel when it starts)
+    notebooks = {chapter: jupytext.read(REPO / "notebooks" / f"{chapter}.py")
+                 for chapter in chapters}
     with patch.dict(os.environ, env):  # the kernels inherit this process's environment
-        for chapter in chapters:
+        for chapter, notebook in notebooks.items():
             start = time.perf_counter()
-            notebook = jupytext.read(REPO / "notebooks" / f"{chapter}.py")
             nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                                     resources={"metadata": {"path": str(REPO / "notebooks")}}
                                     ).execute()
@@ -154,16 +158,18 @@ def sources_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def summary(name: str, values: dict[str, Any], seconds: float, corpus: str) -> dict[str, Any]:
+def summary(name: str, values: dict[str, Any], seconds: float, corpus: str,
+            digest: str) -> dict[str, Any]:
     """The JSON document: what was run (``corpus``: the ``RNNCTX_CORPUS`` the chapters ran
-    with, whose configuration is recorded), on what, and every glued value."""
+    with, whose configuration is recorded; ``digest``: :func:`sources_digest` when the run
+    started), on what, and every glued value."""
     from rnnctx_utils.config import config
 
     files, _, description = CORPORA[name]
     cfg = config(corpus=corpus).to_dict()
     cfg["corpus"] = f"{name}: " + ", ".join(files)  # file names only: no local paths
     return {"corpus": name, "description": description, "config": cfg,
-            "sources_digest": sources_digest(), "seconds": round(seconds),
+            "sources_digest": digest, "seconds": round(seconds),
             "values": values}
 
 
@@ -196,13 +202,22 @@ def main() -> int:
     parser.add_argument("--check", action="store_true",
                         help="recompute and compare with the committed file instead of writing")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--prepare", type=Path, metavar="DIR",
+                        help="SST-2 only: write the tree-grouped splits to DIR, print the "
+                             "RNNCTX_CORPUS that builds the book on them, and stop")
     args = parser.parse_args()
     files, template, _ = CORPORA[args.corpus]
     missing = [f for f in files if not (args.data / f).is_file()]
     if missing:
         print(f"{args.corpus}: {', '.join(missing)} not in {args.data}; pass --data DIR")
         return 2
-    start = time.perf_counter()
+    if args.prepare is not None:
+        if args.corpus != "sst2":
+            parser.error("--prepare is for sst2 (IMDB's splits are carved by the loader)")
+        print("SST-2 splits:", prepare_sst2(args.data, args.prepare))
+        print("RNNCTX_CORPUS=" + template.format(data=args.prepare.resolve()))
+        return 0
+    start, digest = time.perf_counter(), sources_digest()
     with tempfile.TemporaryDirectory(prefix="rnnctx-real-") as work:
         folder = args.data.resolve()
         if args.corpus == "sst2":
@@ -211,7 +226,7 @@ def main() -> int:
         corpus = template.format(data=folder)
         values = run_chapters(corpus, CHAPTERS, Path(work) / "cache")
         values = {k: without_paths(v, str(folder)) for k, v in values.items()}
-    fresh = summary(args.corpus, values, time.perf_counter() - start, corpus)
+    fresh = summary(args.corpus, values, time.perf_counter() - start, corpus, digest)
     path = args.out / f"{args.corpus}.json"
     if args.check:
         committed = json.loads(path.read_text())

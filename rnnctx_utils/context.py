@@ -591,11 +591,14 @@ def select_modifiers(
     rule: str = "mad",
     k: float = 4.0,
     top_n: int = 50,
+    scored: ArrayLike | None = None,
 ) -> ModifierSelection:
     """Cut the ranked scores into modifiers and the rest, using the scores only (M5 [ours]).
 
-    Scores are compared on a log axis (the histogram of P2 spans four decades); zeros are
-    floored at 1e-12 × the largest score.
+    Scores are compared on a log axis (the histogram of P2 spans four decades). Only *scored*
+    tokens (``scored``; by default those with a score above 0) enter the statistics and can be
+    modifiers: a token seen too rarely to be scored has no score, not a tiny one (its floored
+    log-score, 1e-12 × the largest score, would otherwise stretch the spread of the bulk).
 
     - ``rule="mad"`` (default): robust z-score of the log-scores over the whole vocabulary,
       z = (log s − median) / (1.4826 · MAD); modifiers have z > k. The bulk of the vocabulary
@@ -607,27 +610,32 @@ def select_modifiers(
 
     Args:
         scores: [V] non-negative scores (e.g. ``ModifierScores.frobenius``).
+        scored: [V] bool, the tokens that have a score (default: score > 0).
     Returns:
         ModifierSelection.
     """
     s = np.asarray(scores, dtype=np.float64)
+    has_score = s > 0 if scored is None else np.asarray(scored, bool) & np.isfinite(s)
+    if not has_score.any():
+        raise ValueError("no token has a score; score more text (or lower the occurrence floor)")
     floor = 1e-12 * max(float(s.max()), np.finfo(np.float64).tiny)
     log_s = np.log(np.maximum(s, floor))
-    order = np.argsort(-s, kind="stable")
+    order = np.argsort(-np.where(has_score, s, -np.inf), kind="stable")
     if rule == "mad":
-        median = float(np.median(log_s))
-        mad = 1.4826 * float(np.median(np.abs(log_s - median)))
-        mad = mad if mad > 0 else float(np.std(log_s)) or 1.0
+        bulk = log_s[has_score]
+        median = float(np.median(bulk))
+        mad = 1.4826 * float(np.median(np.abs(bulk - median)))
+        mad = mad if mad > 0 else float(np.std(bulk)) or 1.0
         cut_log = median + k * mad
-        is_mod = log_s > cut_log
+        is_mod = has_score & (log_s > cut_log)
         threshold = float(s[is_mod].min()) if is_mod.any() else float(np.exp(cut_log))
         description = f"robust z of log-score > {k} (median {median:.3g}, scaled MAD {mad:.3g})"
     elif rule == "gap":
-        n = min(top_n, s.size)
+        n = min(top_n, int(has_score.sum()))
         top = log_s[order[:n]]
         i = int(np.argmax(top[:-1] - top[1:])) if n > 1 else 0
         threshold = float(s[order[i]])
-        is_mod = s >= threshold
+        is_mod = has_score & (s >= threshold)
         description = f"largest log-score gap among the top {n} (after rank {i + 1})"
     else:
         raise ValueError(f"unknown rule {rule!r}; use 'mad' or 'gap'")

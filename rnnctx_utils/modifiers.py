@@ -409,7 +409,7 @@ def _modifier_analysis(model: Any, attractor: Any, cloud: Any, n_refs: int, min_
         embedding[vocab_id(probes.filler)], n_after=N_AFTER)
     counts = np.asarray(in_context.counts[2:])
     scores = np.where(counts >= min_occurrences, np.asarray(in_context.score[2:]), 0.0)
-    selection = context.select_modifiers(scores, rule=CUT_RULE)
+    selection = context.select_modifiers(scores, rule=CUT_RULE, scored=counts >= min_occurrences)
     chosen = tuple(words[i] for i in selection.order if selection.is_modifier[i])
     n_sub = max(len(chosen), min_tokens)
     subspace_words = tuple(words[i] for i in selection.order[:n_sub])

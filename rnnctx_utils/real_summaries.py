@@ -377,3 +377,23 @@ def result_cell(s: RealSummary, row: str) -> str:
     """The results page's cell for ``row`` (a :data:`RESULT_CELLS` key) on corpus ``s``."""
     text, verdict_key = RESULT_CELLS[row]
     return _with_verdict(text(s), s, verdict_key)
+
+
+def residual_reading(s: RealSummary) -> str:
+    """Chapter 6's residual table in words: where the RNN's gain is, and what closes it."""
+    rows, models = s.get("ch6_residual_groups") or [], s.get("ch6_residual_models") or []
+    if not isinstance(rows, list) or "rnn" not in models or "bow" not in models:
+        return f"{s.name}: no residual table recorded."
+    gains = []
+    for group, n, *accuracies in rows:
+        acc = dict(zip(models, accuracies, strict=True))
+        if n and group != "(none)" and acc["rnn"] is not None:
+            gains.append((round((acc["rnn"] - acc["bow"]) * n), group, n, acc))
+    if not gains:
+        return f"{s.name}: no document contains a word of the list."
+    gain, group, n, acc = max(gains, key=lambda row: row[0])
+    members = ", ".join(f"{MODEL_NAMES.get(m, m)} {acc[m]:.3f}" for m in models
+                        if m not in ("rnn", "bow") and acc.get(m) is not None)
+    return (f"{s.name}: the RNN's gain over bag-of-words is largest on the {n} documents with "
+            f"{group} ({gain:+d} documents; RNN {acc['rnn']:.3f}, bag-of-words {acc['bow']:.3f}); "
+            f"there the augmented members reach {members}.")

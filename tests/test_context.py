@@ -191,6 +191,26 @@ def test_select_modifiers_gap_rule_on_hand_numbers():
     assert list(selection.order[:2]) == [2, 4]
 
 
+def test_unscored_tokens_stay_out_of_the_robust_statistics():
+    # 40 scored tokens spread over half a decade, 3 far above; 2,000 tokens seen too rarely to
+    # be scored (score 0). Counted as floored log-scores, the unscored mass would become the
+    # median and stretch the MAD over 27 decades, and the z-rule would select nothing.
+    rng = np.random.default_rng(0)
+    scores = np.zeros(2043)
+    scores[:40] = 10 ** rng.uniform(-2.5, -2.0, 40)
+    scores[40:43] = [0.5, 0.8, 1.0]
+    selection = context.select_modifiers(scores, rule="mad", k=4.0)
+    np.testing.assert_array_equal(np.flatnonzero(selection.is_modifier), [40, 41, 42])
+    assert "median -5." in selection.rule  # ln of ~10^-2.25, the scored bulk
+    # an explicit mask: a scored token with score 0 is scored, an unscored one never selected
+    mask = np.zeros(2043, bool)
+    mask[:41] = True
+    chosen = context.select_modifiers(scores, rule="gap", scored=mask)
+    np.testing.assert_array_equal(np.flatnonzero(chosen.is_modifier), [40])
+    with pytest.raises(ValueError, match="no token has a score"):
+        context.select_modifiers(np.zeros(5))
+
+
 # ------------------------------------------------------------------------------------------
 # M6: the modifier subspace
 

@@ -69,3 +69,14 @@ def test_residual_table_counts_the_rnn_gain_in_documents(tmp_path: Path) -> None
     assert table[0] == "| documents with | n | RNN | BoW | + both | RNN − BoW (documents) |"
     assert table[2] == "| negators | 190 | 0.816 | 0.721 | 0.730 | +18 |"
     assert table[3] == "| diminishers | 0 | — | — | — | — |"
+
+
+def test_residual_reading_names_the_group_with_the_largest_gain(tmp_path: Path) -> None:
+    _write(tmp_path, "sst2", ch6_residual_models=["rnn", "bow", "both"],
+           ch6_residual_groups=[["negators", 100, 0.80, 0.70, 0.72],
+                                ["contrastives", 50, 0.80, 0.70, 0.80],
+                                ["(none)", 400, 0.90, 0.80, 0.80]])
+    text = rs.residual_reading(rs.load(tmp_path)[0])
+    assert text.startswith("SST-2: the RNN's gain over bag-of-words is largest on the 100 "
+                           "documents with negators (+10 documents")
+    assert text.endswith("reach + both 0.720.")
