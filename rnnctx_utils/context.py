@@ -847,6 +847,7 @@ def modifier_distance_curves(
     n_steps: int = 10,
     reference: str = "attractor",
     interpolate: bool = False,
+    per_start: bool = False,
 ) -> np.ndarray:
     """Excursion off the attractor k tokens after each modifier (M7a [ours]).
 
@@ -868,8 +869,9 @@ def modifier_distance_curves(
         attractor_points: [m, S].
         basis: [S, d] modifier subspace, optional.
         n_steps: fillers after the modifier.
+        per_start: return every start's curve instead of their mean.
     Returns:
-        curves: [M, n_steps + 1].
+        curves: [M, n_steps + 1] ([M, r, n_steps + 1] with ``per_start``).
     """
     starts = jnp.asarray(h_starts)
     mods = jnp.asarray(modifier_inputs)
@@ -894,7 +896,26 @@ def modifier_distance_curves(
         dist = jnp.linalg.norm(diff, axis=-1)
     else:
         raise ValueError(f"unknown reference {reference!r}; use 'attractor' or 'control'")
-    return np.asarray(dist, dtype=np.float64).reshape(n_mod, n_start, n_steps + 1).mean(axis=1)
+    curves = np.asarray(dist, dtype=np.float64).reshape(n_mod, n_start, n_steps + 1)
+    return curves if per_start else curves.mean(axis=1)
+
+
+def bootstrap_tau(curves: ArrayLike, *, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
+    """τ of the mean curve over starting points resampled with replacement (M7a's interval).
+
+    The same resampled starts serve every modifier (paired), so the spread of a *difference*
+    of two modifiers' τ can be read from the replicates too.
+
+    Args:
+        curves: [M, r, K] each modifier's d(k) from each of r starting points (k < K fitted).
+    Returns:
+        [M, n_boot] τ of :func:`fit_exponential` on each replicate's mean curve.
+    """
+    c = np.asarray(curves, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, c.shape[1], size=(n_boot, c.shape[1]))
+    means = c[:, picks, :].mean(axis=2)  # [M, n_boot, K]
+    return np.array([[fit_exponential(curve).tau for curve in per_mod] for per_mod in means])
 
 
 class ModifierTimescales(NamedTuple):

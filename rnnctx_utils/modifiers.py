@@ -187,6 +187,8 @@ class TimingAnalysis:
         attractor), mean over reference points.
     distance_amplitude, tau_distance: [M] amplitude and τ (tokens; P2's measure) of an
         exponential fit to d(k), k < FIT_TOKENS.
+    tau_distance_boot: [M, B] τ of the same fit on B bootstrap resamples of the reference
+        points (the same resamples for every modifier: differences are paired).
     gains: [M, K+1] g(k) from the nonlinear network; linear_gains: [M, K+1] the linear
         prediction wᵀJ_inp(h_k)x_v / wᵀJ_inp(h̄_k)x_v.
     alpha: [M] g(0), the gain on the next token.
@@ -211,6 +213,7 @@ class TimingAnalysis:
     distance: np.ndarray
     distance_amplitude: np.ndarray
     tau_distance: np.ndarray
+    tau_distance_boot: np.ndarray
     gains: np.ndarray
     linear_gains: np.ndarray
     alpha: np.ndarray
@@ -224,6 +227,16 @@ class TimingAnalysis:
     position_fit_begin: context.ExponentialFit
     position_fit_end: context.ExponentialFit
     h0_projection: context.SubspaceProjection
+
+    def tau_difference(self, first: str, second: str, level: float = 0.95
+                       ) -> tuple[float, float, float]:
+        """τ(first) − τ(second) from the distance fits, with a paired bootstrap percentile
+        interval over the reference points: (estimate, low, high)."""
+        i, j = self.words.index(first), self.words.index(second)
+        diff = self.tau_distance_boot[i] - self.tau_distance_boot[j]
+        tail = 100 * (1 - level) / 2
+        low, high = np.nanpercentile(diff, [tail, 100 - tail])
+        return float(self.tau_distance[i] - self.tau_distance[j]), float(low), float(high)
 
     def of(self, word: str) -> dict[str, float]:
         """The scalar results for one modifier (alpha, tau_distance, tau_gain, mode_tau)."""
@@ -576,10 +589,12 @@ def timing_analysis(
     x_valence = embedding[vocab_id(found.probes.valence)]
     basis = found.subspace.basis
     k = np.arange(max_k + 1)
-    distance = context.modifier_distance_curves(
+    per_start = context.modifier_distance_curves(
         F, found.h_refs, inputs, x_filler, found.attractor_points, basis, n_steps=max_k,
-        reference="control")
+        reference="control", per_start=True)
+    distance = per_start.mean(axis=1)
     distance_fits = [context.fit_exponential(d[:FIT_TOKENS]) for d in distance]
+    tau_boot = context.bootstrap_tau(per_start[:, :, :FIT_TOKENS])
     starts = gain_starts(found.h_refs)
     curves = [_mean_gain_curve(F, starts, readout_w, x, x_valence, x_filler, max_k, N_AFTER)
               for x in inputs]
@@ -608,7 +623,7 @@ def timing_analysis(
     return TimingAnalysis(
         words=words, k=k, distance=distance,
         distance_amplitude=np.array([f.amplitude for f in distance_fits]),
-        tau_distance=np.array([f.tau for f in distance_fits]),
+        tau_distance=np.array([f.tau for f in distance_fits]), tau_distance_boot=tau_boot,
         gains=gains, linear_gains=linear, alpha=gains[:, 0], tau_gain=tau_gain,
         mode_tau=mode_tau, tau_linear=tau_linear, mode_weights=weights,
         mode_time_constants=time_constants, trajectories=trajectories, position=position,

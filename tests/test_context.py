@@ -397,3 +397,20 @@ def test_bootstrap_interval_contains_estimate_and_narrows_with_n():
     assert widths[1] < 0.5 * widths[0]  # about 1 / sqrt(10)
     aug, bow, rnn = draw(4000, 4000)
     assert abs(context.bootstrap_recovered_fraction(aug, bow, rnn, n_boot=500).estimate - 0.8) < 0.1
+
+
+def test_bootstrap_tau_of_exact_exponentials_and_its_spread():
+    k = np.arange(4.0)
+    amplitudes = np.linspace(0.5, 2.0, 20)[:, None]
+    # every start decays with τ = 2 (any amplitude): every replicate's τ is 2
+    exact = np.stack([amplitudes * np.exp(-k / 2.0), amplitudes * np.exp(-k / 0.5)])
+    boot = context.bootstrap_tau(exact, n_boot=200)
+    assert boot.shape == (2, 200)
+    np.testing.assert_allclose(boot, np.array([[2.0], [0.5]]) * np.ones((1, 200)), rtol=1e-9)
+    # half the starts decay with τ = 1, half with τ = 4: replicates spread between them
+    mixed = np.concatenate([np.exp(-k / 1.0) * np.ones((10, 1)),
+                            np.exp(-k / 4.0) * np.ones((10, 1))])[None]
+    spread = context.bootstrap_tau(mixed, n_boot=500)[0]
+    assert 1.0 < spread.min() < np.median(spread) < spread.max() < 4.0
+    full = context.fit_exponential(mixed[0].mean(axis=0)).tau
+    assert abs(np.median(spread) - full) < 0.3
