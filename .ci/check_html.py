@@ -1,10 +1,12 @@
 """Fail unless the rendered book has its index, one page per chapter, and nothing a reader should
-not see: error output, a `nan` printed as a value, a TqdmWarning, or a path of the build machine."""
+not see: error output, a `nan` printed as a value, a TqdmWarning, a path of the build machine, an
+image without a caption, or TeX markup outside rendered math."""
 
 from __future__ import annotations
 
 import re
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import yaml
@@ -25,6 +27,13 @@ _INVISIBLE = re.compile(r"<(script|style)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
 _CODE_INPUT = re.compile(r'<div class="highlight-(?:ipython3|python)[^"]*"><div class="highlight">'
                          r"<pre>.*?</pre>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
+# Rendered math (MathJax typesets it): inline `<span class="math ...">`, display `<div class="math
+# ...">`; neither holds a nested span or div.
+_MATH = re.compile(r'<(span|div)\s+class="math\b[^"]*"[^>]*>.*?</\1>', re.DOTALL)
+# TeX markup that only reads right inside math: sub/superscript braces and common commands.
+TEX_MARKUP = re.compile(r"[_^]\{|\\(?:frac|dfrac|mathrm|mathbf|mathcal|mathbb|operatorname"
+                        r"|lVert|rVert|sum|prod|alpha|beta|gamma|tau|lambda|sigma|partial|Delta"
+                        r"|left|right|sqrt|approx|qquad|cdot|top)(?![a-z])")
 
 
 def visible_text(page_html: str) -> str:
@@ -32,8 +41,45 @@ def visible_text(page_html: str) -> str:
     return _TAG.sub(" ", _CODE_INPUT.sub(" ", _INVISIBLE.sub(" ", page_html)))
 
 
+class _Figures(HTMLParser):
+    """Each `<img>` of a page with whether a `<figure>` around it has a `<figcaption>`."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[dict[str, bool]] = []  # the <figure> elements the parser is inside
+        self.images: list[tuple[str, list[dict[str, bool]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "figure":
+            self.open.append({"caption": False})
+        elif tag == "figcaption" and self.open:
+            self.open[-1]["caption"] = True
+        elif tag == "img":
+            self.images.append((dict(attrs).get("src") or "?", list(self.open)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "figure" and self.open:
+            self.open.pop()
+
+
+def uncaptioned_images(page_html: str) -> list[str]:
+    """The src of every `<img>` that is not inside a `<figure>` with a `<figcaption>`."""
+    parser = _Figures()
+    parser.feed(_INVISIBLE.sub(" ", page_html))
+    parser.close()
+    return [src for src, figures in parser.images if not any(f["caption"] for f in figures)]
+
+
+def raw_tex(page_html: str) -> list[str]:
+    """A short context for each piece of TeX markup in the visible text outside rendered math."""
+    text = visible_text(_MATH.sub(" ", page_html))
+    return [" ".join(text[max(0, m.start() - 40):m.end() + 30].split())
+            for m in TEX_MARKUP.finditer(text)]
+
+
 def reader_problems(page_html: str, machine_paths: list[str]) -> list[str]:
-    """Problems in one page's visible text: nan values, progress-bar warnings, local paths."""
+    """Problems in one page: nan values, progress-bar warnings or local paths in its visible
+    text, images without a caption, TeX markup outside rendered math."""
     text = visible_text(page_html)
     problems = []
     for match in NAN_VALUE.finditer(text):
@@ -42,6 +88,10 @@ def reader_problems(page_html: str, machine_paths: list[str]) -> list[str]:
     problems += [f"shows a {marker}" for marker in WARNING_MARKERS if marker in text]
     problems += [f"shows a path of the build machine ({path})" for path in machine_paths
                  if path in text]
+    problems += [f"shows an image without a caption ({src})" for src in
+                 uncaptioned_images(page_html)]
+    problems += [f"shows TeX markup outside math: ...{context}..." for context in
+                 raw_tex(page_html)]
     return problems
 
 

@@ -72,6 +72,8 @@ train_labels = np.asarray(splits.train.data.labels)
 print(f"vocabulary: {len(model.vocab)} tokens; train/valid/test documents: "
       f"{splits.train.data.n_docs}/{splits.valid.data.n_docs}/{splits.test.data.n_docs}; "
       f"truncated at {cfg.max_len} tokens: {splits.train.n_truncated}")
+
+# %% mystnb={"figure": {"caption": "The training documents. Left: histogram of document lengths in tokens, positive documents in green and negative ones in purple. Right: the number of training documents with each label.", "name": "fig-ch1-corpus"}}
 task_plots.corpus_overview(train_lengths, train_labels)
 plt.show()
 
@@ -107,16 +109,19 @@ if cfg.is_synthetic and truth is not None:
     display(task_plots.table(
         ["modifier", "gain α", "time constant τ (tokens)"],
         [[w, f"{m.alpha:+.2f}", f"{m.tau:.1f}"] for w, m in truth.modifiers.items()]))
-    task_plots.position_weights(truth.position)
-    plt.show()
 else:
     print("A real corpus: no planted rule; the analyses use the bag-of-words baseline instead.")
+
+# %% mystnb={"figure": {"caption": "The planted position weight p(t, T) against the position t of a word in a document of T = 60 tokens; the grey line marks weight 1.", "name": "fig-ch1-position"}}
+if cfg.is_synthetic and truth is not None:
+    task_plots.position_weights(truth.position)
+    plt.show()
 
 # %% [markdown]
 # ## The model
 #
 # Token ids are embedded (x_t ∈ ℝ^E, a row of an E-column embedding matrix), fed to a
-# recurrent cell h_t = F(h_{t−1}, x_t) with h_t ∈ ℝ^S and a *trained* initial state h_0,
+# recurrent cell h_t = F(hₜ₋₁, x_t) with h_t ∈ ℝ^S and a *trained* initial state h_0,
 # and the last state is read out linearly: logit = wᵀh_T + b. The default cell is a GRU
 # (P2's main model); vanilla, UGRNN and LSTM are available (`RNNCTX_CELL`). Training is
 # Adam on the cross-entropy with exponential learning-rate decay, gradient clipping and a
@@ -146,6 +151,8 @@ print(f"training: {m['n_steps']:,.0f} steps in {m['train_seconds'] / 60:.1f} min
 b = model.bow_metrics
 print(f"bag-of-words baseline: word {model.bow_kind}, C = {b['C']:.3g} (chosen on validation: "
       f"{100 * b['valid_accuracy']:.2f}%), test {100 * b['test_accuracy']:.2f}%")
+
+# %% mystnb={"figure": {"caption": "The training run. Left: cross-entropy loss against training step on the training data (blue) and the validation split (orange). Right: accuracy on the same, with the bag-of-words test accuracy (dashed grey) and, on the synthetic corpus, the Bayes accuracy of the planted rule (dotted black).", "name": "fig-ch1-training"}}
 task_plots.training_curves(model.history, model.bow_metrics["test_accuracy"],
                            model.metrics.get("bayes_accuracy"))
 plt.show()
@@ -203,6 +210,8 @@ planted = ([truth.score_tokens(list(p.tokens))[1] for p in probes]
 for p in probes:
     unknown = [t for t, k in zip(p.tokens, p.known, strict=True) if not k]
     print(f"{p.sentence!r:60s} final logit {p.logits[-1]:+.2f}  unknown words: {unknown}")
+
+# %% mystnb={"figure": {"caption": "P2's opening figure: the readout wᵀh_t + b (blue, left axis) after every token of the baseline, negated and intensified probe sentences, one panel each, starting from h0. On the synthetic corpus the planted rule's running score is drawn dashed in orange on the right axis, with the same zero as the readout.", "name": "fig-ch1-probes"}}
 task_plots.probe_readouts(probes, planted)
 plt.show()
 
@@ -250,9 +259,10 @@ display(task_plots.table(
 # :::{solution} ch1-ex-cell
 # :class: dropdown
 # Run `RNNCTX_CELL=vanilla python notebooks/01_task.py` and read the accuracy table; the
-# glued value `ch1_rnn_accuracy` is the one to compare with this page's. Expect the
-# vanilla cell to be lower: it has no gates, so keeping a value for many tokens (the line
-# attractor of {ref}`ch-line-attractor`) is harder to learn.
+# glued value `ch1_rnn_accuracy` is the one to compare with this page's. P1 found the vanilla
+# cell lower on every corpus, and a reason to expect it: without gates, keeping a value for
+# many tokens (the line attractor of {ref}`ch-line-attractor`) is harder to learn. This page
+# does not run it (a second training); your run answers it.
 # :::
 #
 # :::{exercise}
@@ -278,10 +288,29 @@ display(task_plots.table(
 # and print the 10 most positive and negative words. Where do the planted negators land?
 # :::
 #
-# :::{solution} ch1-ex-bow
+# ```{solution-start} ch1-ex-bow
 # :class: dropdown
-# `analysis.word_classes(model, 10)` returns them. A negator has no valence of its own but
-# appears more often in negative documents when it mostly negates positive words, so the
-# bag of words gives it a small negative weight: the only thing a bag of words can do with a
-# modifier.
-# :::
+# ```
+#
+# Sorted by weight, with the rank of every planted negator among all words (1 = most
+# positive; on a real corpus, the words of the English negator list):
+
+# %%
+weights = np.asarray(model.bow_params["weights"])
+by_weight = np.argsort(-weights)
+rank = {model.vocab.tokens[i]: r + 1 for r, i in enumerate(by_weight)}
+print("most positive:", ", ".join(model.vocab.tokens[i] for i in by_weight[:10]))
+print("most negative:", ", ".join(model.vocab.tokens[i] for i in by_weight[::-1][:10]))
+negators = ([w for w, role in truth.roles.items() if role == "negator"] if truth is not None
+            else ["not", "n't", "no", "never"])
+for word in (w for w in negators if w in rank):
+    print(f"{word}: weight {weights[model.vocab.id(word)]:+.3f}, rank {rank[word]:,} "
+          f"of {len(weights):,}")
+
+# %% [markdown]
+# A negator has no valence of its own but appears more often in negative documents when it
+# mostly negates positive words, so the bag of words gives it a negative weight (printed
+# above): the only thing a bag of words can do with a modifier.
+#
+# ```{solution-end}
+# ```

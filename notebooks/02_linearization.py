@@ -16,7 +16,7 @@
 # (ch-linearization)=
 # # Linearization around fixed points
 #
-# **Overview.** A trained RNN is a nonlinear map h_t = F(h_{t−1}, x_t). P1's method
+# **Overview.** A trained RNN is a nonlinear map h_t = F(hₜ₋₁, x_t). P1's method
 # {cite:p}`maheswaranathan2019line,sussillo2013opening` is to find the states where the map
 # (with no input) stands still, the **fixed points** F(h*, 0) = h*, and to approximate the
 # dynamics near them by a *linear* system, whose behaviour is read off the eigenvalues of
@@ -76,6 +76,8 @@ for name, G in systems.items():
     types, counts = np.unique(kinds[name], return_counts=True)
     print(f"{name:15s} {len(roots)} fixed points:", dict(zip(types.tolist(), counts.tolist(),
                                                              strict=True)))
+
+# %% mystnb={"figure": {"caption": "The three cartoon systems, one panel each: the flow F(h, 0) − h as grey arrows, trajectories from random starts in blue (each start a dot), and the fixed points the solver found as orange dots; each title lists the types of the fixed points.", "name": "fig-ch2-phase"}}
 dyn_plots.phase_portraits(systems, found, kinds)
 plt.show()
 
@@ -103,6 +105,8 @@ print("slow points:", attractor.slow.summary())
 print("exact roots:", attractor.roots.summary())
 print(f"outliers removed: {attractor.n_outliers}; slow points cover "
       f"{attractor.readout_coverage:.1%} of the visited readout range")
+
+# %% mystnb={"figure": {"caption": "Histogram of log10 q, the speed q = ½‖F(h, 0) − h‖² of a point, for the slow points (blue) and the exact roots (orange); the dashed line is the slow-point tolerance.", "name": "fig-ch2-speeds"}}
 dyn_plots.fixed_point_speeds(attractor.slow.q, attractor.roots.q, attractor.slow.tol)
 plt.show()
 
@@ -138,6 +142,8 @@ for tol, n_conv, n_dist, cov in zip(tolerances, sweep.n_converged, sweep.n_disti
                                     strict=True):
     print(f"q < {tol:.0e}: {n_conv:4d} seeds converged, {n_dist:4d} distinct, "
           f"coverage {cov:.2f}")
+
+# %% mystnb={"figure": {"caption": "Tolerance sweep: the number of distinct points found (blue circles, left axis) and the fraction of the visited readout range they cover (orange squares, right axis) against the tolerance on q (log axis).", "name": "fig-ch2-tolerance"}}
 dyn_plots.tolerance_sweep(sweep.tolerances, sweep.n_distinct, np.asarray(coverage))
 plt.show()
 
@@ -155,13 +161,15 @@ J_inp = linearize.input_jacobians(F, middle[None], n_inputs=cfg.n_embed)[0]
 top = linearize.eigenmodes(J_rec, top_k=3)
 print(f"J_rec {J_rec.shape}, J_inp {J_inp.shape}; "
       f"top |λ|: {np.abs(top.eigenvalues[0]).round(4)}")
+
+# %% mystnb={"figure": {"caption": "Heat maps of the recurrent Jacobian J_rec = ∂F/∂h (left, state unit by state unit) and of the input Jacobian J_inp = ∂F/∂x (right, state unit by input unit) at the slow point whose readout is closest to 0; red is positive, blue negative, on a scale symmetric about 0.", "name": "fig-ch2-jacobians"}}
 dyn_plots.jacobian_images(J_rec, J_inp, "at the slow point with readout ≈ 0")
 plt.show()
 
 # %% [markdown]
 # ## One-step linearization error along real trajectories
 #
-# For every transition h_t → h_{t+1} = F(h_t, x_t) of the test documents we take the slow
+# For every transition h_t → hₜ₊₁ = F(h_t, x_t) of the test documents we take the slow
 # point h* nearest to h_t and compare the network's next state with the linear prediction
 # h_lin = F(h*, 0) + J_rec (h_t − h*) + J_inp x_t (P1 M3; the offset F(h*, 0) − h* is kept
 # because h* is only a slow point). The error is ‖F(h_t, x_t) − h_lin‖ / ‖F(h_t, x_t)‖.
@@ -175,12 +183,14 @@ glue("ch2_error_median", float(np.median(errors)), display=False)
 glue("ch2_error_change_median", float(np.median(change_errors)), display=False)
 print(f"{errors.size} transitions; median relative error {np.median(errors):.3f}, "
       f"90th percentile {np.percentile(errors, 90):.3f}")
+
+# %% mystnb={"figure": {"caption": "Histogram of the relative one-step linearization error ‖F − h_lin‖ / ‖F‖ over the transitions of real trajectories (log axis), with its median (dashed black) and P1's value (orange).", "name": "fig-ch2-error"}}
 dyn_plots.error_histogram(errors)
 plt.show()
 
 # %% [markdown]
 # P1 reports about 10%; we measure a median of {glue:text}`ch2_error_median:.3f`. Measured
-# against the size of the *update* ‖h_{t+1} − h_t‖ instead of the state, a stricter
+# against the size of the *update* ‖hₜ₊₁ − h_t‖ instead of the state, a stricter
 # yardstick, the median is {glue:text}`ch2_error_change_median:.3f`. Where does the error
 # come from? The expansion is only first order, so it should grow with the distance from
 # h_t to its slow point h*:
@@ -207,7 +217,7 @@ print(f"rank correlation of error with distance to h*: {np.corrcoef(*rank)[0, 1]
 #
 # A stronger test *[ours]*: replace the network by its linearization altogether. Starting
 # from h_0, advance the state at every token with the linear map around the slow point
-# nearest to the *current linearized state*, h_{t+1} = F(h*, 0) + J_rec(h*)(h_t − h*) +
+# nearest to the *current linearized state*, hₜ₊₁ = F(h*, 0) + J_rec(h*)(h_t − h*) +
 # J_inp(h*) x_t, never consulting the nonlinear network, and read out the final state.
 
 # %%
@@ -217,6 +227,8 @@ glue("ch2_linear_accuracy", linear.accuracy_linear, display=False)
 glue("ch2_rnn_accuracy", linear.accuracy_rnn, display=False)
 print(f"agreement with the RNN's sign: {linear.agreement:.3f}; accuracy: linearized "
       f"{linear.accuracy_linear:.3f}, RNN {linear.accuracy_rnn:.3f}")
+
+# %% mystnb={"figure": {"caption": "Final logit of the linearized system against the RNN's final logit, one dot per document, green for positive and purple for negative documents; the grey diagonal marks equal logits and the grey axes the decision boundary of each.", "name": "fig-ch2-linearized"}}
 dyn_plots.linearized_vs_rnn(linear.logits_rnn, linear.logits_linear, linear.labels)
 plt.show()
 
@@ -253,13 +265,26 @@ display(table(
 # and what are |λ|?
 # :::
 #
-# :::{solution} ch2-ex-center
+# ```{solution-start} ch2-ex-center
 # :class: dropdown
-# With no damping the Euler map has λ = 1 ± 0.1i, so |λ| = √1.01 ≈ 1.005 > 1: the Euler step
-# of an undamped rotation slowly *spirals out*, and `fixed_point_type` says
-# "unstable spiral" (a center needs |λ| = 1 within the tolerance of 1e-3). A discrete map
-# only has a center when the rotation is exactly norm-preserving.
-# :::
+# ```
+#
+# The Euler map of ḣ = A h is h ↦ (I + dt A) h, so its Jacobian is I + dt A; with dt = 0.1
+# and no damping:
+
+# %%
+undamped = np.eye(2) + 0.1 * np.array([[0.0, -1.0], [1.0, 0.0]])
+eigenvalues = np.linalg.eigvals(undamped)
+print("λ =", np.round(eigenvalues, 4), " |λ| =", np.round(np.abs(eigenvalues), 4))
+print("fixed_point_type:", linearize.fixed_point_type(eigenvalues[None, :])[0])
+
+# %% [markdown]
+# |λ| = √1.01 > 1: the Euler step of an undamped rotation slowly *spirals out* (a center
+# needs |λ| = 1 within the tolerance of 1e-3). A discrete map only has a center when the
+# rotation is exactly norm-preserving.
+#
+# ```{solution-end}
+# ```
 #
 # :::{exercise}
 # :label: ch2-ex-xstar
@@ -278,8 +303,9 @@ display(table(
 #                                     x_star=x_bar)
 # print(np.median(err))
 # ```
-# The mean embedding is small compared with single word embeddings, so the fixed points
-# barely move and the median error stays close to the one above.
+# The mean embedding is small compared with single word embeddings, so one expects the fixed
+# points to move little and the median error to stay close to the one above; the printout
+# says whether it does (this page does not run it).
 # :::
 #
 # :::{exercise}

@@ -72,6 +72,8 @@ for k in (2, 3):
     glue(f"ch3_untrained_top{k}", untrained.cumulative(k), display=False)
 print(f"top 2 / 3 PCs: trained {trained.cumulative(2):.3f} / {trained.cumulative(3):.3f}; "
       f"untrained {untrained.cumulative(2):.3f} / {untrained.cumulative(3):.3f}")
+
+# %% mystnb={"figure": {"caption": "Cumulative fraction of the variance of the visited states explained by the top principal components, for the trained network (blue circles) and the untrained one (grey squares); the orange line is P1's level of 90%.", "name": "fig-ch3-variance"}}
 dyn_plots.variance_explained(trained.explained_variance_ratio, untrained.explained_variance_ratio)
 plt.show()
 
@@ -90,7 +92,7 @@ plt.show()
 # trained initial state h₀ (star), the readout direction (arrow from h₀), the line where the
 # readout is 0 (dashed) and the slow points coloured by their readout.
 
-# %%
+# %% mystnb={"figure": {"caption": "Density of the visited states in the plane of the first two principal components (hexagonal bins, log colour scale), states of positive documents on the left (green) and of negative documents on the right (purple). The star is h0, the arrow the readout direction w, the dashed line the readout = 0 boundary, and the dots the slow points coloured by their readout.", "name": "fig-ch3-density"}}
 coords = trained.transform(cloud.states)[:, :2]
 state_labels = cloud.labels[cloud.doc_of_state]
 line = analysis.readout_zero_line(model, trained, (coords[:, 0].min(), coords[:, 0].max()))
@@ -131,7 +133,7 @@ print(f"{len(attractor.slow)} slow points; variance along their first PC: "
 # l_a of L = R⁻¹ left ones, sorted by |λ|). First the whole spectrum at three points, the
 # two ends and the middle of the line, with the unit circle:
 
-# %%
+# %% mystnb={"figure": {"caption": "Eigenvalues of the recurrent Jacobian in the complex plane at three slow points along the line attractor, with the lowest, middle and highest readout (panel titles), the unit circle in grey and the top eigenvalue λ₁ in orange.", "name": "fig-ch3-spectra"}}
 modes = analysis.attractor_modes(model, attractor, n_points=50)
 picks = [0, len(modes.readout) // 2, len(modes.readout) - 1]
 dyn_plots.eigenvalue_spectra([modes.eigenvalues[i] for i in picks],
@@ -155,6 +157,8 @@ print(f"|λ1| from {top_abs.min():.4f} to {top_abs.max():.4f}; within ±{band} o
       f"{np.mean(np.abs(top_abs - 1) < band):.0%} of the points; median τ1 {np.median(tau1):.0f}"
       f" tokens, τ2 {np.median(modes.time_constants[:, 1]):.0f}, "
       f"τ5 {np.median(modes.time_constants[:, 4]):.0f}")
+
+# %% mystnb={"figure": {"caption": "Time constants τ of the top five modes (log axis, one colour per mode) against the readout of the slow point where the Jacobian is taken; the orange band is P1's range for the top mode, 10² to 10³ tokens.", "name": "fig-ch3-taus"}}
 dyn_plots.time_constants_along(modes.readout, modes.time_constants)
 plt.show()
 
@@ -192,6 +196,8 @@ for name, res in (("manifold", align_m), ("readout", align_w)):
 glue("ch3_null_99", align_w.null_99, display=False)
 print(f"median |cos(r1, m)| {np.median(align_m.cosines):.3f}, |cos(r1, w)| "
       f"{np.median(align_w.cosines):.3f}; null 99th percentile {align_w.null_99:.3f}")
+
+# %% mystnb={"figure": {"caption": "Absolute cosine between the top right eigenvector r₁ at the slow points (blue) and the manifold direction m (left) or the readout w (right), against the same for random vectors (grey); the dashed line is the 99th percentile of the random vectors.", "name": "fig-ch3-alignment"}}
 dyn_plots.alignment_histograms({"manifold m": align_m, "readout w": align_w})
 plt.show()
 
@@ -219,6 +225,8 @@ for name, values in groups.items():
     glue(f"ch3_proj_{name}", float(np.mean(values)), display=False)
     print(f"{name:9s} words: mean l1ᵀ J_inp x = {np.mean(values):+.3f} "
           f"(e.g. {', '.join(getattr(classes, name)[:6])})")
+
+# %% mystnb={"figure": {"caption": "Histogram of the push l₁ᵀ J_inp x that each word's input gives along the integrating mode, at the middle of the line attractor, for positive (green), negative (purple) and neutral (grey) words.", "name": "fig-ch3-inputs"}}
 dyn_plots.input_projection_histogram(groups)
 plt.show()
 
@@ -283,14 +291,17 @@ real = real_summaries.load()
 if real:
     display(Markdown(real_summaries.chapter_table("ch3", real)))
     display(Markdown(real_summaries.reading("ch3", real)))
+else:
+    print(real_summaries.no_summaries_note())
+
+# %% mystnb={"figure": {"caption": "Chapter 3 on the real corpora, next to this build's own corpus. Left: the fraction of variance in the top three principal components of the states of the trained (blue) and untrained (grey) network, and of the slow points on one line (orange), with P1's level dotted. Right: the median time constants τ₁, τ₂ and τ₅ of the top modes along the line (log axis).", "name": "fig-ch3-real"}}
+if real:
     real_plots.line_attractor(real, synthetic={
         "ch3_trained_top3": trained.cumulative(3), "ch3_untrained_top3": untrained.cumulative(3),
         "ch3_slow_pc1": slow_pca.cumulative(1), "ch3_tau1_median": float(np.median(tau1)),
         "ch3_tau2_median": float(np.median(modes.time_constants[:, 1])),
         "ch3_tau5_median": float(np.median(modes.time_constants[:, 4]))})
     plt.show()
-else:
-    print(real_summaries.no_summaries_note())
 
 # %% [markdown]
 # ## Paper vs this book
@@ -324,9 +335,9 @@ display(table(
 # :::{solution} ch3-ex-lstm
 # :class: dropdown
 # Run `RNNCTX_CELL=lstm python notebooks/03_line_attractor.py` and read the table. P1 found
-# the same line attractor in every cell type; expect |λ₁| near 1 along the line and r₁
-# aligned with the readout above the null, with the integration mostly carried by the cell
-# state c (look at which half of `modes.right_top` holds the weight).
+# the same line attractor in every cell type. Check |λ₁| along the line and the alignment of
+# r₁ with the readout against the null, and which half of `modes.right_top` ([h; c]) holds
+# the integrating mode's weight. This page does not run it (a second training).
 # :::
 #
 # :::{exercise}
@@ -350,20 +361,31 @@ display(table(
 # `models.bound_step`). Are there many, or few? What is |λ₁| there?
 # :::
 #
-# :::{solution} ch3-ex-untrained
+# ```{solution-start} ch3-ex-untrained
 # :class: dropdown
-# ```python
-# from rnnctx_utils import fixed_points as fp, linearize, models
-# F0 = models.bound_step(analysis.untrained_params(model), cfg.cell)
-# roots = fp.find_fixed_points(F0, untrained_states[:200], tol=1e-20, method="exact",
-#                              n_inputs=cfg.n_embed)
-# roots = fp.deduplicate(roots.subset(roots.converged))
-# print(len(roots), np.abs(linearize.eigenmodes(
-#     linearize.recurrent_jacobians(F0, roots.points, n_inputs=cfg.n_embed)).eigenvalues[:, 0]))
 # ```
-# A freshly initialised GRU with zero input typically has a single stable fixed point near
-# the origin with |λ₁| clearly below 1: no line, no integration. Training builds the line.
-# :::
+#
+# Exact fixed points of the untrained cell, searched from 200 of its own visited states:
+
+# %%
+from rnnctx_utils import fixed_points as fp
+from rnnctx_utils import linearize, models
+
+F0 = models.bound_step(analysis.untrained_params(model), cfg.cell)
+roots = fp.find_fixed_points(F0, untrained_states[:200], tol=1e-20, method="exact",
+                             n_inputs=cfg.n_embed)
+roots = fp.deduplicate(roots.subset(roots.converged))
+top_untrained = np.abs(linearize.eigenmodes(linearize.recurrent_jacobians(
+    F0, roots.points, n_inputs=cfg.n_embed)).eigenvalues[:, 0])
+print(f"{len(roots)} distinct fixed point(s); |λ₁| = {np.round(top_untrained, 3)}")
+
+# %% [markdown]
+# Compare with the trained network's line of slow points with |λ₁| ≈ 1 above: where the
+# untrained cell has one (or a few) fixed points with |λ₁| clearly below 1, there is no line
+# and no integration; training builds the line.
+#
+# ```{solution-end}
+# ```
 #
 # :::{exercise}
 # :label: ch3-ex-predict

@@ -44,7 +44,7 @@ import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rnnctx_utils import analysis, experiment, modifiers, real_summaries
+from rnnctx_utils import analysis, context, experiment, modifiers, real_summaries
 from rnnctx_utils.config import config
 from rnnctx_utils.plots import context as context_plots
 from rnnctx_utils.plots import real as real_plots
@@ -84,7 +84,7 @@ print(f"modifiers: {', '.join(words)}; probes: valence {found.probes.valence!r},
 # the line (the manifold direction) and along modifier component #1 (chapter 4). The large
 # dot is the state right after the modifier.
 
-# %%
+# %% mystnb={"figure": {"caption": "State trajectories after each modifier, one colour per modifier, in the coordinates manifold direction (horizontal) and first modifier component (vertical); the star is the common start, the large dot the state right after the modifier, and the grey dots the slow points.", "name": "fig-ch5-trajectories"}}
 centre = found.attractor_points.mean(axis=0)
 line = (found.attractor_points - centre) @ np.stack(
     [found.manifold_direction, found.subspace.components[:, 0]], axis=1)
@@ -98,14 +98,16 @@ plt.show()
 # state k tokens after the modifier (k = 0: right after it) and the state of the same run
 # with a filler in place of the modifier, averaged over the 20 reference points. The filler
 # run stays on the line, so d(k) is the modifier's own excursion, free of the filler's drift
-# and of the gaps between slow points. An exponential A e^{−k/τ} is fitted by least squares to
+# and of the gaps between slow points. An exponential A·exp(−k/τ) is fitted by least squares to
 # log d(k) over k = 0…3: P2's time constants are one to two tokens, and later points are
 # dominated by a slow tail that a single exponential would mistake for a longer τ.
 
-# %%
+# %% mystnb={"figure": {"caption": "Distance d(k) from the line attractor in the modifier subspace against the number k of tokens after each modifier (log axis), one colour per modifier, with the fitted exponential decay as a line; the legend gives each fitted time constant τ.", "name": "fig-ch5-distance"}}
 context_plots.distance_curves(timing.k, timing.distance, timing.distance_amplitude,
                               timing.tau_distance, words)
 plt.show()
+
+# %%
 for name in ("not", "extremely"):
     value = timing.of(name)["tau_distance"] if name in words else float("nan")
     glue(f"ch5_tau_{name}", value, display=False)
@@ -117,6 +119,17 @@ def _finite(x: float) -> float | None:
     return round(float(x), 4) if np.isfinite(x) else None
 
 
+if "not" in words and "extremely" in words:
+    tau_diff = timing.tau_difference("not", "extremely")
+    tau_diff_text = (f"{tau_diff[0]:+.2f} tokens (95% bootstrap interval over the reference "
+                     f"points {tau_diff[1]:+.2f} to {tau_diff[2]:+.2f})")
+else:
+    tau_diff = (float("nan"),) * 3
+    tau_diff_text = "— (\"not\" or \"extremely\" is not in the vocabulary)"
+for name, value in zip(("", "_low", "_high"), tau_diff, strict=True):
+    glue(f"ch5_tau_diff{name}", value, display=False)
+glue("ch5_tau_diff_text", tau_diff_text, display=False)
+
 # per followed word: τ (distance), g(0), τ (gain); the real-review summaries record it
 glue("ch5_word_timing", [[w, _finite(timing.tau_distance[i]), _finite(timing.alpha[i]),
                           _finite(timing.tau_gain[i])] for i, w in enumerate(words)],
@@ -124,7 +137,10 @@ glue("ch5_word_timing", [[w, _finite(timing.tau_distance[i]), _finite(timing.alp
 
 # %% [markdown]
 # P2 reports τ ≈ 2 tokens for "not" and τ ≈ 1 token for "extremely"; we measure
-# {glue:text}`ch5_tau_not_text:s` and {glue:text}`ch5_tau_extremely_text:s`.
+# {glue:text}`ch5_tau_not_text:s` and {glue:text}`ch5_tau_extremely_text:s`: τ(not) −
+# τ(extremely) = {glue:text}`ch5_tau_diff_text:s`. The interval resamples the 20 reference
+# points from which the excursions start (the same resample for both words), so it says how
+# much the ordering depends on where along the line the modifier is read.
 #
 # ## How strong: the gain on a later word (M7b)
 #
@@ -140,14 +156,16 @@ glue("ch5_word_timing", [[w, _finite(timing.tau_distance[i]), _finite(timing.alp
 # The dashed line is the **linear prediction**: the valence word's immediate effect on the
 # readout, wᵀ J_inp(h_k, 0) x_v, at the state h_k just before it, divided by the same without
 # the modifier. It is M5's mechanism stated as a number: the modifier acts by changing the
-# input Jacobian the next word meets. The dotted line is the planted rule, 1 + (α − 1)e^{−k/τ}.
+# input Jacobian the next word meets. The dotted line is the planted rule, 1 + (α − 1)·exp(−k/τ).
 
-# %%
+# %% mystnb={"figure": {"caption": "Gain g(k) on a valence word k tokens after the modifier, one panel per modifier: measured with the network (blue), predicted by the linearization (dashed orange) and, on the synthetic corpus, the planted rule's gain (dotted black); the grey lines are gains 1 and 0.", "name": "fig-ch5-gains"}}
 planted_gain = None
 if truth is not None:
     planted_gain = {w: truth.modifiers[w].gain(timing.k + 1.0) for w in words}
 context_plots.gain_curves(timing.k, timing.gains, timing.linear_gains, words, planted_gain)
 plt.show()
+
+# %%
 error = np.abs(timing.linear_gains[:, 0] - timing.gains[:, 0]) / np.abs(timing.gains[:, 0])
 glue("ch5_linear_gain_error", float(np.median(error)), display=False)
 
@@ -167,26 +185,44 @@ glue("ch5_linear_gain_error", float(np.median(error)), display=False)
 # this linear prediction within the modifier subspace, and τ_modes, the mean of the modes'
 # τ_a = −1/ln|λ_a| weighted by |c_a|.
 
-# %%
+# %% mystnb={"figure": {"caption": "Time constant τ of each modifier from three estimates (coloured bars): the decay of the distance d(k), the decay of the gain |g(k) − 1| and the linear prediction; on the synthetic corpus the planted τ is the black bar.", "name": "fig-ch5-taus"}}
 planted_tau = np.array([truth.modifiers[w].tau for w in words]) if truth is not None else None
 context_plots.tau_comparison(words, {"distance d(k)": timing.tau_distance,
                                      "gain |g(k)−1|": timing.tau_gain,
                                      "linear prediction": timing.tau_linear},
                              planted_tau)
 plt.show()
+
+# %%
 display(Markdown(task_plots.markdown_table(
     ["modifier", "g(0)", "τ distance", "τ gain", "τ linear", "τ modes (weighted)"],
     [[f"`{w}`", f"{timing.alpha[i]:+.2f}", f"{timing.tau_distance[i]:.2f}",
       f"{timing.tau_gain[i]:.2f}", f"{timing.tau_linear[i]:.2f}", f"{timing.mode_tau[i]:.2f}"]
      for i, w in enumerate(words)])))
-glue("ch5_tau_distance_linear_corr",
-     float(np.corrcoef(timing.tau_distance, timing.tau_linear)[0, 1]), display=False)
+r_linear = float(np.corrcoef(timing.tau_distance, timing.tau_linear)[0, 1])
+glue("ch5_tau_distance_linear_corr", r_linear, display=False)
+glue("ch5_linear_reading",
+     "the eigenmodes at the nearest attractor point predict which modifiers last longer"
+     if r_linear >= 0.7 else
+     "the eigenmodes at the nearest attractor point predict the ordering only loosely"
+     if r_linear >= 0.3 else
+     "the eigenmodes at the nearest attractor point do **not** predict which modifiers last "
+     "longer", display=False)
+slower = float(np.mean(timing.mode_tau > timing.tau_distance))
+glue("ch5_modes_slower", slower, display=False)
 
 # %% [markdown]
 # Across modifiers the measured τ and the linearization's τ correlate with r =
-# {glue:text}`ch5_tau_distance_linear_corr:.2f`. The weighted mean τ_modes is larger: the
-# deflection also loads weakly on slow non-integrating modes (τ_a of tens of tokens) that the
-# excursion's first few tokens barely feel, so a mean of τ_a over modes is a poor summary.
+# {glue:text}`ch5_tau_distance_linear_corr:.2f`: {glue:text}`ch5_linear_reading:s`. Where
+# they do not, that is a lesson on the limits of linearization rather than a failure of the
+# measurement: a modifier's kick moves the state far from the line (chapter
+# {ref}`ch-modifiers`'s deflections are comparable to the line's own extent), so the first
+# tokens after it are read where the network is no longer the linear map around the nearest
+# attractor point, and the decay back is a nonlinear relaxation that the local eigenvalues
+# describe only once the state is close again. The weighted mean τ_modes is larger than the
+# measured τ for a fraction {glue:text}`ch5_modes_slower:.2f` of the modifiers: the deflection
+# also loads weakly on slow non-integrating modes (τ_a of tens of tokens) that the excursion's
+# first few tokens barely feel, so a mean of τ_a over modes is a poor summary.
 #
 # ## The beginning and the end of a document
 #
@@ -195,7 +231,7 @@ glue("ch5_tau_distance_linear_corr",
 # the end (k = 59 − t tokens before the end). P2 finds that the beginning counts more, and
 # that h₀ — which the network learned — lies in the modifier subspace and intensifies.
 
-# %%
+# %% mystnb={"figure": {"caption": "Gain of a valence word relative to the middle of a filler document, by its distance from the start (left) and from the end (right): the network (blue) and, on the synthetic corpus, the planted position weights (dotted black); the grey line is gain 1.", "name": "fig-ch5-position"}}
 planted_start = planted_end = None
 if truth is not None:
     T = len(timing.position.position)
@@ -205,6 +241,8 @@ if truth is not None:
 context_plots.position_gain_curves(timing.position.gain_from_start,
                                    timing.position.gain_from_end, planted_start, planted_end)
 plt.show()
+
+# %%
 h0 = timing.h0_projection
 glue("ch5_gain_first", float(timing.position.gain_from_start[0]), display=False)
 glue("ch5_gain_last", float(timing.position.gain_from_end[0]), display=False)
@@ -225,9 +263,57 @@ print(f"h0: distance from the attractor {h0.deviation_norm:.3f}, fraction of it 
 # p(t, T) has none of these, so the comparison is of shapes (does the first word count more
 # than the middle? the last?), not of values.
 #
+# Does h₀ *cause* the first-token gain? *[ours]* Rerun the same probe documents from two
+# altered initial states: h₀ moved to the attractor point nearest to it, and h₀ with only its
+# component in the modifier subspace removed. If h₀ intensifies the first word through the
+# modifier subspace, as P2 proposes, the second change alone should bring the first-token
+# gain back towards 1.
+
+# %%
+F = model.step_function()
+embedding = np.asarray(model.params["embedding"])
+readout = np.asarray(model.params["readout_w"])
+x_valence = embedding[model.vocab.id(found.probes.valence)]
+x_filler = embedding[model.vocab.id(found.probes.filler)]
+h0_trained = np.asarray(model.params["h0"], np.float64)
+nearest = found.attractor_points[np.argmin(np.linalg.norm(found.attractor_points - h0_trained,
+                                                          axis=1))]
+basis = np.linalg.qr(found.subspace.basis)[0]
+starts = {"trained h₀": h0_trained, "h₀ moved to the nearest attractor point": nearest,
+          "h₀ without its modifier-subspace component":
+              h0_trained - basis @ (basis.T @ (h0_trained - nearest))}
+first_gain = {name: float(context.position_gains(
+    F, start.astype(np.float32), readout, x_valence, x_filler,
+    len(timing.position.position)).gain_from_start[0]) for name, start in starts.items()}
+display(Markdown(task_plots.markdown_table(
+    ["initial state", "first-token gain"], [[n, f"{g:.2f}"] for n, g in first_gain.items()])))
+gains_h0 = list(first_gain.values())
+glue("ch5_gain_first_on_line", gains_h0[1], display=False)
+glue("ch5_gain_first_no_subspace", gains_h0[2], display=False)
+moved = abs(gains_h0[2] - 1) < 0.5 * abs(gains_h0[0] - 1)
+glue("ch5_h0_causal_reading",
+     "removing h₀'s modifier-subspace component alone takes away most of the first word's "
+     "extra weight, as P2 proposes" if moved else
+     "removing h₀'s modifier-subspace component alone does not take away most of the first "
+     "word's extra weight, so on this network the subspace is not the main cause",
+     display=False)
+
+# %% [markdown]
+# First-token gain: {glue:text}`ch5_gain_first:.2f` from the trained h₀,
+# {glue:text}`ch5_gain_first_on_line:.2f` from the nearest attractor point,
+# {glue:text}`ch5_gain_first_no_subspace:.2f` without the subspace component:
+# {glue:text}`ch5_h0_causal_reading:s`.
+#
 # ## Planted vs measured (synthetic corpus)
 
 # %%
+def fit_text(tau: float) -> str:
+    """A fitted τ, flagged where it exceeds the half of the probe document it was fitted on."""
+    half = len(timing.position.position) // 2
+    return (f"{tau:.1f}" if np.isfinite(tau) and tau <= half else
+            f"{tau:.0f}: longer than the {half} tokens fitted, so not determined")
+
+
 if truth is not None:
     rows = [[f"`{w}`", truth.roles[w], f"{truth.modifiers[w].alpha:+.1f}",
              f"{timing.alpha[i]:+.2f}", f"{truth.modifiers[w].tau:.1f}",
@@ -250,9 +336,9 @@ if truth is not None:
     display(Markdown(task_plots.markdown_table(
         ["position weight", "planted", "measured (fit to the gain curve)"],
         [["β_b (extra weight of the first word)", f"{pw.beta_begin:.2f}", f"{fb.amplitude:.2f}"],
-         ["τ_b (tokens)", f"{pw.tau_begin:.1f}", f"{fb.tau:.1f}"],
+         ["τ_b (tokens)", f"{pw.tau_begin:.1f}", fit_text(fb.tau)],
          ["β_e (extra weight of the last word)", f"{pw.beta_end:.2f}", f"{fe.amplitude:.2f}"],
-         ["τ_e (tokens)", f"{pw.tau_end:.1f}", f"{fe.tau:.1f}"]])))
+         ["τ_e (tokens)", f"{pw.tau_end:.1f}", fit_text(fe.tau)]])))
 else:
     rho, separated, right_kind = float("nan"), False, 0
 glue("ch5_tau_spearman", rho, display=False)
@@ -285,10 +371,13 @@ real = real_summaries.load()
 if real:
     display(Markdown(real_summaries.chapter_table("ch5", real)))
     display(Markdown(real_summaries.reading("ch5", real)))
-    real_plots.timing(real)
-    plt.show()
 else:
     print(real_summaries.no_summaries_note())
+
+# %% mystnb={"figure": {"caption": "Chapter 5 on the real corpora, one panel per corpus: for every followed word, its time constant τ from the distance against its gain g(0) on the next word (clipped to the range −3 to 5), red when the gain is negative and blue otherwise; the vertical lines are gains 0 (solid) and 1 (dotted).", "name": "fig-ch5-real"}}
+if real:
+    real_plots.timing(real)
+    plt.show()
 
 # %% [markdown]
 # ## Paper vs this book
@@ -332,9 +421,10 @@ print(f"chapter analysis time: {elapsed:.0f} s")
 # `train.train_classifier` as `experiment.train_model` does, wrap the result in
 # `experiment.TrainedModel`, and call `analysis.line_attractor`,
 # `modifiers.modifier_analysis` and `modifiers.timing_analysis` on it. Look at
-# `timing.of("not")`: the gain curve g(k) should stay negative for longer and τ_gain should
-# grow; τ_distance grows less, because the network can hold a slow negation in any slow mode,
-# not necessarily in the distance from the line.
+# `timing.of("not")`: if the network follows the rule, g(k) stays negative for longer and
+# τ_gain grows. τ_distance need not grow as much: the network can hold a slow negation in any
+# slow mode, not necessarily in the distance from the line. This page does not run it (a
+# second training); your run answers it.
 # :::
 #
 # :::{exercise}
@@ -352,9 +442,10 @@ print(f"chapter analysis time: {elapsed:.0f} s")
 # modifiers.FIT_TOKENS = 4
 # print(wide.of("not"), wide.of("extremely"))
 # ```
-# The slow tail pulls every τ up, the short ones most (the intensifiers' curves drop fast and
-# then flatten), so the gap between negators and intensifiers shrinks. This is why the chapter
-# fits the first four tokens.
+# What to look for: a slow tail pulls every fitted τ up, the short ones most (curves that
+# drop fast and then flatten), which would shrink the gap between negators and intensifiers;
+# that is why the chapter fits the first four tokens. This page does not run it (it changes a
+# module setting); the printout answers it for your network.
 # :::
 #
 # :::{exercise}
@@ -364,17 +455,27 @@ print(f"chapter analysis time: {elapsed:.0f} s")
 # that say about forgetting along the line?
 # :::
 #
-# :::{solution} ch5-ex-position
+# ```{solution-start} ch5-ex-position
 # :class: dropdown
-# ```python
-# from rnnctx_utils import context
-# F, E = model.step_function(), model.params["embedding"]
-# x = lambda w: E[model.vocab.id(w)]
-# long = context.position_gains(F, model.params["h0"], model.params["readout_w"],
-#                               x(found.probes.valence), x(found.probes.filler), 120)
-# print(long.gain_from_end[0], timing.position.gain_from_end[0])
 # ```
-# With a longer document the middle word is further from the readout and leaks more, so the
-# last word's gain relative to it grows: part of the "end of document" effect is the line
-# attractor's slow leak, not a dedicated mechanism.
-# :::
+#
+# The same probe documents at three lengths (gains relative to each document's middle word):
+
+# %%
+length_rows = []
+for n_tokens in (30, 60, 120):
+    gains_t = context.position_gains(F, h0_trained.astype(np.float32), readout, x_valence,
+                                     x_filler, n_tokens)
+    length_rows.append([n_tokens, f"{gains_t.gain_from_start[0]:.2f}",
+                        f"{gains_t.gain_from_end[0]:.2f}"])
+display(Markdown(task_plots.markdown_table(
+    ["document length (tokens)", "first-token gain", "last-token gain"], length_rows)))
+
+# %% [markdown]
+# With a longer document the middle word is further from the readout and leaks more along the
+# line on its way there, so a last-word gain that grows with the length is, at least in part,
+# the line attractor's slow leak rather than a dedicated end-of-document mechanism; a
+# first-token gain that stays put is a property of the start (h₀), not of the length.
+#
+# ```{solution-end}
+# ```

@@ -119,7 +119,7 @@ points = attractor.points[:: max(1, len(attractor.points) // 100)]
 # First the probes of chapter {ref}`ch-task`: the readout after every token of a plain, a
 # negated and an intensified sentence.
 
-# %%
+# %% mystnb={"figure": {"caption": "Readout after every token of the three probe sentences, one panel each, for the intact network (blue), with the modifier subspace removed (orange) and with random subspaces of the same dimension removed (grey: the mean over draws, with a band of one standard deviation).", "name": "fig-ch6-probes"}}
 probes = [s.split() for s in ("this movie is good .", "this movie is not good .",
                               "this movie is extremely good .")]
 probe_x = [embedding[[vocab_id(t) for t in p]][None] for p in probes]
@@ -141,7 +141,7 @@ plt.show()
 # the surgery into a cell function, so the same `context.gain_curve` measures the ablated
 # network.
 
-# %%
+# %% mystnb={"figure": {"caption": "Gain g(0) of each modifier on the next valence word for the intact network (blue), with the modifier subspace removed (orange) and with random subspaces removed (grey, the mean over draws with the standard deviation as error bar); the dotted line is gain 1, the solid line gain 0.", "name": "fig-ch6-gains"}}
 gain_words = list(dict.fromkeys([*mod_words, *(t for t in ("not", "extremely")
                                                 if t in model.vocab.tokens)]))
 x_val, x_fill = embedding[vocab_id(found.probes.valence)], embedding[vocab_id(found.probes.filler)]
@@ -203,13 +203,15 @@ def accuracy(z: np.ndarray, mask: np.ndarray) -> float:  # noqa: E306
 groups = {"all test documents": np.ones_like(y), "with a modifier": with_mod,
           "without": ~with_mod}
 
-# %%
+# %% mystnb={"figure": {"caption": "Test accuracy on all test documents, on those with a modifier and on those without, for the intact network (blue), with the modifier subspace removed (orange) and with random subspaces removed (grey, mean and standard deviation over draws); the dotted line is chance.", "name": "fig-ch6-ablation"}}
 acc = {g: (accuracy(z_intact, m), accuracy(z_ablated, m),
            ns.spread([accuracy(z, m) for z in z_random])) for g, m in groups.items()}
 fig = plots.ablation_accuracy(list(acc), [a[0] for a in acc.values()],
                               [a[1] for a in acc.values()], [a[2].mean for a in acc.values()],
                               [a[2].std for a in acc.values()])
 plt.show()
+
+# %%
 rows = ["| documents | n | intact | modifier subspace removed | random subspace removed |",
         "| --- | --- | --- | --- | --- |"]
 rows += [f"| {g} | {int(groups[g].sum())} | {a[0]:.3f} | {a[1]:.3f} | "
@@ -271,7 +273,7 @@ glue("ch6_necessity_verdict", necessity_verdict, display=False)
 # every other member starts from it (its valences and bias, α = 1, β = 0), is trained with
 # Adam on the training split under the same penalty on the valences (1,500 steps of 256
 # documents; the product over modifiers looks back 10 tokens, which leaves at most
-# |α − 1|·e^{−3} of a τ = 3 modifier out), and keeps the step that is best on the validation
+# |α − 1|·e⁻³ of a τ = 3 modifier out), and keeps the step that is best on the validation
 # split, step 0 included. So adding modifiers or position can never lose to bag-of-words on
 # validation; on the test split, where the RNN's gain is measured, it can. Like the baseline,
 # the family reads whole documents.
@@ -297,7 +299,7 @@ assert abs(correct["bow"].mean() - model.bow_metrics["test_accuracy"]) < 1e-9  #
 # ### How many modifiers? k chosen on validation *[ours]*
 #
 # Chapter 4's cut decides from the scores alone, and on real text it can keep very few words
-# (on SST-2 one, "but": see {doc}`/book/real_reviews`). A second way to choose the set uses
+# (on SST-2 a few, led by "but": see "On real reviews" below). A second way to choose the set uses
 # held-out labels, never the test split's: walk down chapter 4's ranking and treat its top k
 # tokens as modifiers, for k = 1, 2, 4, …, 32, each fitted with the baseline's valences held
 # fixed (so only each token's α and τ are learned), and keep the smallest k whose validation
@@ -376,7 +378,7 @@ if truth is None and not cfg.fast and english_words:
     correct["english"] = ab.predict_correct(english.params, english.model, test_docs.tokens,
                                             test_docs.lengths, test_docs.labels)
 
-# %%
+# %% mystnb={"figure": {"caption": "Test accuracy of each member of the augmented bag-of-words family (bars, the value written at the end), with the RNN (orange line), the bag-of-words baseline (dashed grey) and, on the synthetic corpus, the planted rule (dotted black).", "name": "fig-ch6-family"}}
 labels = {"bow": "bag-of-words", "position": "+ position", "modifiers": "+ modifiers",
           "both": "+ both", "scan": f"+ both, top {scan.k} of the ranking (k on validation)",
           "backward": "+ both + backward [ours]",
@@ -459,12 +461,14 @@ glue("ch6_below_90", "below" if best.estimate < 0.9 else "above", display=False)
 # Where does the full augmented model lose to the RNN (or win)? The accuracy gap on the test
 # documents that contain each modifier, and on those that contain none:
 
-# %%
+# %% mystnb={"figure": {"caption": "Accuracy gap between the RNN and the augmented model with modifiers and position on the test documents that contain each modifier, purple where the RNN does better and green where the model does, with the number of such documents at each bar.", "name": "fig-ch6-residuals"}}
 res = ns.residuals_by_token(correct["rnn"], correct["both"], test.tokens, test.lengths,
                             mod_ids, mod_words)
 fig = plots.residual_bars([r.token for r in res], [r.gap for r in res],
                           [r.n_docs for r in res])
 plt.show()
+
+# %%
 rows = ["| documents with | n | RNN | + both | gap |", "| --- | --- | --- | --- | --- |"]
 rows += [f"| {r.token} | {r.n_docs} | {r.accuracy_rnn:.3f} | {r.accuracy_model:.3f} | "
          f"{r.gap:+.3f} |" for r in res]
@@ -516,11 +520,15 @@ if truth is not None:
     taus["planted"] = np.array([truth.modifiers[t].tau if t in truth.modifiers else nan
                                 for t in mod_words])
 
-# %%
+# %% mystnb={"figure": {"caption": "Gain α of each modifier as learned by the augmented bag-of-words with modifiers and position (blue circles), as measured in the RNN in chapter 5 (orange squares) and, on the synthetic corpus, as planted (black diamonds).", "name": "fig-ch6-alpha"}}
 fig = plots.parameter_comparison(mod_words, alphas, quantity="gain α")
 plt.show()
+
+# %% mystnb={"figure": {"caption": "Timescale τ of each modifier in tokens, as learned by the augmented bag-of-words with modifiers and position (blue circles), as measured in the RNN in chapter 5 (orange squares) and, on the synthetic corpus, as planted (black diamonds).", "name": "fig-ch6-tau"}}
 fig = plots.parameter_comparison(mod_words, taus, quantity="timescale τ (tokens)")
 plt.show()
+
+# %%
 head = " | ".join(f"α {k} | τ {k}" for k in alphas)
 rows = [f"| modifier | {head} |", "| --- " * (1 + 2 * len(alphas)) + "|"]
 rows += ["| " + t + " | " + " | ".join(f"{alphas[k][i]:+.2f} | {taus[k][i]:.2f}" for k in alphas)
@@ -564,6 +572,8 @@ lambda1_verdict, tau1 = ns.line_memory_verdict(lambda1, float(np.mean(test.lengt
 cosine = modifiers.group_cosine(model, found, "negator", "intensifier")
 tau_not, tau_ext = (float(timing.tau_distance[timing_words.index(t)]) if t in timing_words
                     else nan for t in ("not", "extremely"))
+tau_diff_low = (timing.tau_difference("not", "extremely")[1]
+                if {"not", "extremely"} <= set(timing_words) else nan)
 h0_frac, gain_first = timing.h0_projection.fraction_in_subspace, timing.position.gain_from_start[0]
 gain_last = timing.position.gain_from_end[0]
 
@@ -585,7 +595,7 @@ verdicts = {
     "subspace_dim": ns.verdict(found.subspace.dim, found.subspace.dim <= 3,
                                found.subspace.dim <= 6),
     "directions": ns.verdict(cosine, cosine < 0.5, cosine < 0.9),
-    "tau_order": ns.verdict(tau_not - tau_ext, tau_not > 1.1 * tau_ext, tau_not > tau_ext),
+    "tau_order": ns.verdict(tau_not - tau_ext, tau_diff_low > 0, tau_not > tau_ext),
     "h0": ns.verdict(h0_frac, h0_frac >= 0.5 and gain_first > 1, h0_frac >= 0.5 or gain_first > 1),
     "beginning": ns.verdict(gain_first, gain_first > 1.1, gain_first > 1.0),
     "end": ns.verdict(gain_last, abs(gain_last - 1) > 0.1, abs(gain_last - 1) > 0.03),
@@ -621,7 +631,8 @@ glue("ch6_seconds", time.perf_counter() - start, display=False)
 # synthetic corpus precision and recall ≥ 0.8 against the planted set (partly: recall > 0),
 # otherwise "not" and an intensifier among the selected; subspace dimension ≤ 3 (partly ≤ 6);
 # cosine between the negator and intensifier deflections < 0.5 (partly < 0.9); τ of "not"
-# more than 10% above τ of "extremely" (partly: above); h₀ at least half in the modifier
+# above τ of "extremely" with the 95% bootstrap interval of the difference above 0 (partly:
+# above, the interval reaching 0; chapter {ref}`ch-strength-timing`); h₀ at least half in the modifier
 # subspace and intensifying the first token (partly: one of the two); first-token gain > 1.1
 # (partly > 1); last-token gain differing from 1 by > 0.1 (partly > 0.03).
 
@@ -641,14 +652,20 @@ real = real_summaries.load()
 if real:
     display(Markdown(real_summaries.chapter_table("ch6", real)))
     display(Markdown(real_summaries.reading("ch6", real)))
+else:
+    print(real_summaries.no_summaries_note())
+
+# %% mystnb={"figure": {"caption": "Chapter 6 on the real corpora, one panel per corpus: test accuracy of bag-of-words (grey), of its augmented members with modifiers, with position, with both and with the top k tokens of the ranking (blue), and of the RNN (orange).", "name": "fig-ch6-real"}}
+if real:
     real_plots.necessity_sufficiency(real)
     plt.show()
+
+# %%
+if real:
     for summary in real:
         display(Markdown(f"**{summary.name}**: test documents by the modifier words they "
                          "contain"))
         display(Markdown(real_summaries.residual_table(summary)))
-else:
-    print(real_summaries.no_summaries_note())
 
 # %% [markdown]
 # ## Paper vs this book
@@ -683,21 +700,41 @@ else:
 #
 # :::{exercise}
 # :label: ch6-ex-window
-# The augmented model's modifier effect decays as e^{−(t−j−1)/τ}. Fix τ = 1 for every
-# modifier (a one-token effect) by training with `ab.AugmentedBow("both", V, ids, window=1)`.
-# How much of the recovered fraction is left? What does that say about the timescales of
-# chapter {ref}`ch-strength-timing`?
+# The augmented model's modifier effect decays as exp(−(t−j−1)/τ) over the tokens after the
+# modifier. Restrict it to the next token only: `window=1` makes the product look back one
+# token, so a modifier multiplies the very next word by α and nothing after it (τ no longer
+# matters). How much of the recovered fraction is left? What does that say about the
+# timescales of chapter {ref}`ch-strength-timing`?
 # :::
 #
-# :::{solution} ch6-ex-window
+# ```{solution-start} ch6-ex-window
 # :class: dropdown
-# With `window=1` only the token right after a modifier is affected. Fit it with
-# `ab.train_augmented_bow(model, train.tokens, train.lengths, train.labels, n_steps=2000)`,
-# compute `ab.predict_correct` on the test split and pass it to
-# `context.bootstrap_recovered_fraction` with `correct["bow"]` and `correct["rnn"]`. On the
-# synthetic corpus the planted negators act over 2–3 tokens, so the recovered fraction drops;
-# compare the drop with the learned τ in the table above.
-# :::
+# ```
+#
+# The "+ both" member refitted exactly as above (nested over the baseline, same steps,
+# penalty and validation), with `window=1`:
+
+# %%
+one_token = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab), mod_ids,
+                          variants=("both",), n_steps=n_steps, window=1, baseline=baseline,
+                          valid=valid_set, l2=l2)["both"]
+correct_one = ab.predict_correct(one_token.params, one_token.model, test_docs.tokens,
+                                 test_docs.lengths, test_docs.labels)
+for name, c in (("next token only (window = 1)", correct_one),
+                ("10 tokens (window = 10, the chapter's)", correct["both"])):
+    r = context.bootstrap_recovered_fraction(c, correct["bow"], correct["rnn"],
+                                             n_boot=1000 if cfg.fast else 2000)
+    print(f"{name}: test accuracy {c.mean():.3f}, recovered {r.estimate:.2f} "
+          f"[{r.low:.2f}, {r.high:.2f}]")
+
+# %% [markdown]
+# Where the one-token member recovers clearly less, the modifiers' effect on the words two or
+# more tokens later carries part of the RNN's gain: the timescales of chapter
+# {ref}`ch-strength-timing` matter for the labels, not only for the dynamics. (On the
+# synthetic corpus the planted negators act over 2–3 tokens, so a drop is expected there.)
+#
+# ```{solution-end}
+# ```
 #
 # :::{exercise}
 # :label: ch6-ex-oracle
@@ -706,11 +743,28 @@ else:
 # how many test documents contain them?
 # :::
 #
-# :::{solution} ch6-ex-oracle
+# ```{solution-start} ch6-ex-oracle
 # :class: dropdown
-# `set(truth.modifiers) - set(mod_words)` lists the missed ones;
-# `ns.documents_with(test.tokens, test.lengths, [vocab_id(t) for t in missed]).sum()`
-# counts their documents. The accuracy difference between the oracle row and the "+ both" row
-# of the table is the cost of the missed modifiers; `ns.residuals_by_token` with the planted
-# ids shows it per token.
-# :::
+# ```
+
+# %%
+if truth is not None:
+    missed = [t for t in truth.modifiers if t not in mod_words and t in model.vocab.tokens]
+    with_missed = ns.documents_with(test.tokens, test.lengths, [vocab_id(t) for t in missed])
+    print(f"missed by chapter 4: {', '.join(missed) or 'none'}; test documents containing "
+          f"them: {int(with_missed.sum())} of {with_missed.size}")
+    if "oracle" in correct and with_missed.any():
+        print(f"oracle {correct['oracle'].mean():.3f} vs + both {correct['both'].mean():.3f}; "
+              f"on the documents with a missed modifier: oracle "
+              f"{correct['oracle'][with_missed].mean():.3f}, + both "
+              f"{correct['both'][with_missed].mean():.3f}")
+else:
+    print("a real corpus has no planted modifiers: see the English-list diagnosis above")
+
+# %% [markdown]
+# The accuracy difference between the oracle and "+ both", concentrated on the documents with
+# a missed modifier, is the cost of what the discovery missed; `ns.residuals_by_token` with
+# the planted ids shows it per token.
+#
+# ```{solution-end}
+# ```

@@ -103,9 +103,10 @@ glue("toy_target_power", float(np.mean(train_targets**2)), display=False)
 # (σ = 0.003) to the state after every step, uses Adam (ε = 0.1, global-norm clipping at 10,
 # batch 128, L2 1e-4) and the learning rate 0.04 · 0.99995^step.
 #
-# **The schedule.** The authors train 40,000 steps. On this book's two-core CPU one step
-# costs about 0.1 s of CPU time, so their schedule would take over an hour, more than the
-# whole book may. The book trains `toy.BOOK_STEPS` = 2,000 steps instead, with the *same*
+# **The schedule.** The authors train 40,000 steps. One step of the book's model took
+# {glue:text}`toy_ms_per_step:.0f` ms when it was trained (printed below), so their schedule
+# would take about {glue:text}`toy_full_minutes:.0f` minutes on the same machine, more than
+# the whole book may. The book trains `toy.BOOK_STEPS` = 2,000 steps instead, with the *same*
 # first and last learning rate: the decay per step is raised to 0.99995^(40000/2000) so
 # that the learning rate still falls by the factor 0.135. `toy.AUTHORS_SETTINGS` is the full
 # recipe. It is run once, outside the build, by `benchmarks/toy_full_schedule.py`, which
@@ -129,6 +130,9 @@ print(f"{settings.n_steps} steps in {model.train_seconds:.0f} s "
       f"({1000 * model.train_seconds / settings.n_steps:.0f} ms per step, when it was trained)")
 glue("toy_n_steps", settings.n_steps, display=False)
 glue("toy_train_seconds", float(model.train_seconds), display=False)
+ms_per_step = 1000 * model.train_seconds / settings.n_steps
+glue("toy_ms_per_step", ms_per_step, display=False)
+glue("toy_full_minutes", ms_per_step * 40_000 / 60_000, display=False)
 
 # %%
 full = toy.load_full_schedule()  # None when benchmarks/toy_full_schedule.py has not been run
@@ -165,7 +169,7 @@ glue("toy_full_provenance", full_provenance, display=False)
 for row, text in full_cells.items():
     glue(f"toy_full_col_{row}", text, display=False)
 
-# %%
+# %% mystnb={"figure": {"caption": "Training MSE of the toy network (with state noise, on the training batches) against the optimisation step for this book's run (blue) and, when it is recorded, the full schedule run once (grey), on log axes; the dashed orange line is P2's evaluation MSE.", "name": "fig-ch7-training"}}
 fig = toy_plots.training_curve(model.history, authors_mse=0.006,
                                full_history=None if full is None else full["history"])
 
@@ -215,7 +219,7 @@ for name, found in (("x* = 0", fixed), ("x* = x̄ (noise)", fixed_noise)):
           f"{found.readouts.min():+.1f} … {found.readouts.max():+.1f}; "
           f"{100 * toy.line_fit(found.points)[0]:.0f}% of variance on one direction")
 
-# %%
+# %% mystnb={"figure": {"caption": "Readouts w·h + b of the fixed points found with input x* = 0 and with the mean noise-word input x̄ (top, one row of ticks each) above the histogram of the readouts of visited states on random sequences (bottom).", "name": "fig-ch7-fixed-points"}}
 visited_readouts = analysis.visited_readouts  # readouts of 10,000 states on random sequences
 fig = toy_plots.fixed_point_readouts(
     {"x* = 0": fixed.readouts, "x* = x̄": fixed_noise.readouts}, visited_readouts)
@@ -262,10 +266,10 @@ for word, modes in closest.items():
           f"angle {angles[word][modes[0]]:.1f}° (next closest: "
           f"{np.sort(angles[word])[len(modes)]:.1f}°)")
 
-# %%
+# %% mystnb={"figure": {"caption": "Angle between the deflection of \"not\" (red) or \"very\" (blue) and each left eigenvector of the recurrent Jacobian, with the modes sorted by |λ| from the largest; the dotted grey line is |λ| (right axis).", "name": "fig-ch7-angles"}}
 fig = toy_plots.mode_angles(angles, spec.eigenvalues)
 
-# %%
+# %% mystnb={"figure": {"caption": "Eigenvalues of the recurrent Jacobian at the anchor fixed point in the complex plane, with the unit circle; the open circles mark the mode (pair) closest to the deflection of \"not\" (red) and of \"very\" (blue).", "name": "fig-ch7-eigenvalues"}}
 fig = toy_plots.eigenvalue_plane(spec.eigenvalues, {f'"{w}" closest': m for w, m in closest.items()})
 
 # %%
@@ -302,7 +306,7 @@ print(f"largest |linear − network| {numbers['probe_linear_error']:.3f}, correl
       f"{numbers['probe_correlation']:.4f}; largest |network − rule| "
       f"{numbers['probe_rule_error']:.3f}")
 
-# %%
+# %% mystnb={"figure": {"caption": "The probes. Left: the linear prediction wᵀ J_inp x against the network's readout change. Right: the network's readout change against the rule's target contribution. The marker shape is the context, the colour the word (green positive, purple negative; open for good and bad, filled for awesome and awful); the grey diagonal marks equality.", "name": "fig-ch7-probes"}}
 fig = toy_plots.probe_comparison(*probes)
 
 # %% [markdown]
@@ -328,7 +332,7 @@ for ablation in ablations:
           f"λ = {toy.eigen_label(ablation.eigenvalues[best])} gives "
           f"{ablation.gains[best]:+.2f} ({100 * ablation.removed[best]:.0f}% of the effect)")
 
-# %%
+# %% mystnb={"figure": {"caption": "For the deflections of \"not\" (left) and \"very\" (right), the fraction of the modifier's effect removed by cutting one eigenmode (or complex pair) from the deflection, for its six top-ranked modes labelled by their eigenvalue λ; the dashed line is the whole effect.", "name": "fig-ch7-ablation"}}
 fig = toy_plots.ablation_ranking(ablations)
 
 # %% [markdown]
@@ -338,7 +342,7 @@ fig = toy_plots.ablation_ranking(ablations)
 # probe trajectories from h₀ (squares), in the first three principal components of all of
 # them together: the line, and the excursions the modifiers cause off it.
 
-# %%
+# %% mystnb={"figure": {"caption": "The fixed points (grey dots, with input x* = x̄ light and x* = 0 dark, within the visited readout range) and the state trajectories of four probe sequences (coloured lines, the start a square) in the first three principal components.", "name": "fig-ch7-pca"}}
 def in_range(found):
     return found.points[(found.readouts > visited_readouts.min())
                         & (found.readouts < visited_readouts.max())]
@@ -389,21 +393,34 @@ fig = toy_plots.pca_3d({k: (v - mean) @ components.T for k, v in lines.items()},
 #
 # :::{exercise}
 # :label: toy-ex-2
-# Write the "not" pair's eigenvalue as λ = ρ e^{±iφ}. In the linear picture a kick along the
+# Write the "not" pair's eigenvalue as λ = ρ·exp(±iφ). In the linear picture a kick along the
 # pair is multiplied by ρ and turned by φ every token. Compute ρᵏ and kφ for k = 1 … 5. Is
 # the linear decay alone slow enough to hold "not" for four tokens? What does the ablation
 # (which runs the full network) say about how much of the effect the pair carries?
 # :::
 #
-# :::{solution} toy-ex-2
+# ```{solution-start} toy-ex-2
 # :class: dropdown
-# `rho, phi = abs(not_pair), np.degrees(np.angle(not_pair))`, then
-# `[(k, rho**k, k * phi) for k in range(1, 6)]`. If ρ⁴ is small, a purely linear kick would
-# have faded before the fourth token: the network keeps negation partly through its
-# nonlinearity (the input Jacobian changes along the excursion) and through other modes,
-# which is consistent with cutting the pair removing only part of the effect (the
-# "fraction removed" of the top bar in the ablation figure).
-# :::
+# ```
+
+# %%
+from IPython.display import display
+
+from rnnctx_utils.plots.task import markdown_table
+
+rho, phi = abs(not_pair), float(np.degrees(np.angle(not_pair)))
+display(Markdown(markdown_table(["k (tokens)", "ρᵏ (size left)", "kφ (degrees turned)"],
+                          [[k, f"{rho ** k:.3f}", f"{k * phi:.0f}"] for k in range(1, 6)])))
+
+# %% [markdown]
+# Read ρ⁴ in the table: if it is small, a purely linear kick would have faded before the
+# fourth token, and the network keeps negation partly through its nonlinearity (the input
+# Jacobian changes along the excursion) and through other modes, consistent with cutting the
+# pair removing only part of the effect (the "fraction removed" of the top bar in the
+# ablation figure).
+#
+# ```{solution-end}
+# ```
 #
 # :::{exercise}
 # :label: toy-ex-3

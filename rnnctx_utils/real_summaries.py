@@ -166,6 +166,9 @@ CHAPTER_ROWS: dict[str, list[Row]] = {
     "ch5": [
         ("τ of \"not\" vs \"extremely\" (tokens)", "≈ 2 vs ≈ 1",
          lambda s: f"{s.fmt('ch5_tau_not')} vs {s.fmt('ch5_tau_extremely')}"),
+        ("τ(not) − τ(extremely) [95% bootstrap interval]", "≈ +1",
+         lambda s: f"{s.fmt('ch5_tau_diff', '{:+.2f}')} [{s.fmt('ch5_tau_diff_low', '{:+.2f}')}, "
+                   f"{s.fmt('ch5_tau_diff_high', '{:+.2f}')}]"),
         ("τ (distance) of the followed words (tokens)", "1–2", _timing_row),
         ("linear prediction of g(0): median relative error", "—",
          lambda s: s.fmt("ch5_linear_gain_error")),
@@ -294,8 +297,13 @@ def _reading_ch5(s: RealSummary) -> str:
         return ("\"not\" or \"extremely\" is missing from the vocabulary, so P2's pair is not "
                 "measured.")
     order = ("lasts longer than" if tau_not > tau_ext else "does not last longer than")
-    return (f"\"not\" (τ {tau_not:.2f} tokens) {order} \"extremely\" (τ {tau_ext:.2f}); P2 reports "
-            "≈ 2 vs ≈ 1.")
+    low, high = s.get("ch5_tau_diff_low"), s.get("ch5_tau_diff_high")
+    interval = ("" if low is None or high is None else
+                f" (difference {tau_not - tau_ext:+.2f}, 95% bootstrap interval {low:+.2f} to "
+                f"{high:+.2f}: " + ("the ordering is robust to where along the line it is read"
+                                   if low > 0 or high < 0 else "the interval includes 0") + ")")
+    return (f"\"not\" (τ {tau_not:.2f} tokens) {order} \"extremely\" (τ {tau_ext:.2f})"
+            f"{interval}; P2 reports ≈ 2 vs ≈ 1.")
 
 
 def _reading_ch6(s: RealSummary) -> str:
@@ -360,8 +368,11 @@ RESULT_CELLS: dict[str, tuple[Callable[[RealSummary], str], str | None]] = {
     "subspace_dim": (lambda s: f"dimension {s.fmt('ch4_subspace_dim', '{:d}')}",
                      "subspace_dim"),
     "directions": (lambda s: f"cosine {s.get('ch4_cosine_text') or MISSING}", "directions"),
-    "tau_order": (lambda s: f"{s.fmt('ch5_tau_not')} vs {s.fmt('ch5_tau_extremely')}",
-                  "tau_order"),
+    "tau_order": (lambda s: f"{s.fmt('ch5_tau_not')} vs {s.fmt('ch5_tau_extremely')}"
+                            + (f" (difference {s.fmt('ch5_tau_diff', '{:+.2f}')} "
+                               f"[{s.fmt('ch5_tau_diff_low', '{:+.2f}')}, "
+                               f"{s.fmt('ch5_tau_diff_high', '{:+.2f}')}])"
+                               if s.get("ch5_tau_diff") is not None else ""), "tau_order"),
     "h0": (lambda s: f"{s.fmt('ch5_h0_fraction')} in the subspace", "h0"),
     "beginning": (lambda s: f"first-token gain {s.fmt('ch5_gain_first')}", "beginning"),
     "end": (lambda s: f"last-token gain {s.fmt('ch5_gain_last')}", "end"),

@@ -168,3 +168,16 @@ def test_sufficiency_is_not_measurable_without_an_rnn_gain() -> None:
     same = ns.rnn_gain_interval(bow, bow)
     assert same.low == same.high == 0.0
     assert ns.sufficiency_verdict(strong, same).startswith("not measurable")
+
+
+@pytest.mark.slow
+def test_backward_member_and_residual_groups(chapter):
+    correct, gammas = chapter["correct"], chapter["gammas"]
+    assert len(gammas) == len(chapter["mod_words"]) and np.all(gammas > 0)
+    assert correct["backward"].shape == correct["both"].shape
+    # the groups cover every test document at least once (the "(none)" row holds the rest)
+    rows = chapter["by_group"]
+    none = next(r for r in rows if r.group == "(none)")
+    assert none.n_docs < correct["rnn"].size
+    assert sum(r.n_docs for r in rows) >= correct["rnn"].size
+    assert "english" not in correct  # the English-list diagnosis runs on real corpora only

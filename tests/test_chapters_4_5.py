@@ -108,3 +108,20 @@ def test_chapter_5_paper_numbers_are_finite(chapters):
         assert 0.3 < timing.of(word)["tau_distance"] < 10.0
     assert np.all(np.isfinite(timing.position.gain_from_start))
     assert 0.0 <= timing.h0_projection.fraction_in_subspace <= 1.0 + 1e-9
+
+
+def test_chapter_5_tau_ordering_interval_and_h0_causal_test(chapters):
+    _, ch5 = chapters
+    timing = ch5["timing"]
+    estimate, low, high = timing.tau_difference("not", "extremely")
+    assert estimate == pytest.approx(timing.of("not")["tau_distance"]
+                                     - timing.of("extremely")["tau_distance"])
+    assert low < high and low <= estimate + 1e-9 and estimate - 1e-9 <= high
+    # planted τ(not) = 3 > τ(extremely) = 1: the fast model orders them robustly
+    assert low > 0
+    # the causal test reruns the page's position probe: from the trained h0 it is the same gain
+    gains = ch5["first_gain"]
+    assert list(gains)[0] == "trained h₀"
+    assert gains["trained h₀"] == pytest.approx(float(timing.position.gain_from_start[0]),
+                                                rel=1e-5)
+    assert all(np.isfinite(g) for g in gains.values())

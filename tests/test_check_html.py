@@ -47,3 +47,36 @@ def test_machine_path_fires() -> None:
     problems = check_html.reader_problems(
         page("<pre>/venv/lib/python3.11/site-packages/tqdm/auto.py:21</pre>"), PATHS)
     assert problems == ["shows a path of the build machine (site-packages/)"]
+
+
+IMAGE = '<img alt="plot" src="../_images/abc.png" />'
+CAPTION = ('<figcaption><p><span class="caption-number">Fig. 1 </span>'
+           '<span class="caption-text">Readout against token.</span></p></figcaption>')
+
+
+def test_captioned_figure_and_math_pass() -> None:
+    figure = (f'<figure class="align-default" id="fig-ch1-probes">'
+              f'<div class="cell_output docutils container">{IMAGE}</div>{CAPTION}</figure>')
+    math = ('<p>the state <span class="math notranslate nohighlight">\\(h_{t-1}\\)</span> and'
+            '</p><div class="math notranslate nohighlight">\\[\\frac{\\partial F}{\\partial h}'
+            ' = \\sum_{t} \\alpha_t \\lVert w \\rVert\\]</div><p>h_t, ‖w‖, e^x, τ = 3</p>')
+    assert check_html.reader_problems(page(figure + math), PATHS) == []
+
+
+def test_image_without_caption_fires() -> None:
+    for body in (f'<div class="cell_output docutils container">{IMAGE}</div>',
+                 f'<figure class="align-default">{IMAGE}</figure>',
+                 f'<figure>{CAPTION}</figure><p>{IMAGE}</p>'):
+        problems = check_html.reader_problems(page(body), PATHS)
+        assert problems == ["shows an image without a caption (../_images/abc.png)"], body
+
+
+def test_raw_tex_outside_math_fires() -> None:
+    for shown, markup in (("<p>a map h_t = F(h_{t−1}, x_t)</p>", "h_{t−1}"),
+                          ("<p>decays as e^{−k/τ} per token</p>", "e^{−k/τ}"),
+                          ("<p>the score \\operatorname{mean} of ‖ΔJ‖</p>", "\\operatorname"),
+                          ("<li>gain \\alpha and \\tau</li>", "\\alpha"),
+                          ("<td>\\left( x \\right)</td>", "\\left(")):
+        problems = check_html.reader_problems(page(shown), PATHS)
+        assert problems and all(p.startswith("shows TeX markup outside math") for p in problems)
+        assert markup in problems[0], (shown, problems)
