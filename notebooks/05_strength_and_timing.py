@@ -206,7 +206,7 @@ glue("ch5_linear_reading",
      if r_linear >= 0.7 else
      "the eigenmodes at the nearest attractor point predict the ordering only loosely"
      if r_linear >= 0.3 else
-     "the eigenmodes at the nearest attractor point do **not** predict which modifiers last "
+     "the eigenmodes at the nearest attractor point do not predict which modifiers last "
      "longer", display=False)
 slower = float(np.mean(timing.mode_tau > timing.tau_distance))
 glue("ch5_modes_slower", slower, display=False)
@@ -215,11 +215,10 @@ glue("ch5_modes_slower", slower, display=False)
 # Across modifiers the measured τ and the linearization's τ correlate with r =
 # {glue:text}`ch5_tau_distance_linear_corr:.2f`: {glue:text}`ch5_linear_reading:s`. Where
 # they do not, that is a lesson on the limits of linearization rather than a failure of the
-# measurement: a modifier's kick moves the state far from the line (chapter
-# {ref}`ch-modifiers`'s deflections are comparable to the line's own extent), so the first
-# tokens after it are read where the network is no longer the linear map around the nearest
-# attractor point, and the decay back is a nonlinear relaxation that the local eigenvalues
-# describe only once the state is close again. The weighted mean τ_modes is larger than the
+# measurement: a modifier's kick moves the state off the line, so the first tokens after it
+# are read away from the attractor point where the network was linearized; the larger the
+# excursion, the less the local eigenvalues describe its decay, which is then a nonlinear
+# relaxation that they capture only once the state is close to the line again. The weighted mean τ_modes is larger than the
 # measured τ for a fraction {glue:text}`ch5_modes_slower:.2f` of the modifiers: the deflection
 # also loads weakly on slow non-integrating modes (τ_a of tens of tokens) that the excursion's
 # first few tokens barely feel, so a mean of τ_a over modes is a poor summary.
