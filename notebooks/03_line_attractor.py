@@ -288,11 +288,7 @@ if cfg.is_synthetic and truth is not None:
 
 # %%
 real = real_summaries.load()
-if real:
-    display(Markdown(real_summaries.chapter_table("ch3", real)))
-    display(Markdown(real_summaries.reading("ch3", real)))
-else:
-    print(real_summaries.no_summaries_note())
+display(Markdown(real_summaries.section("ch3", real)))
 
 # %% mystnb={"figure": {"caption": "Chapter 3 on the real corpora, next to this build's own corpus. Left: the fraction of variance in the top three principal components of the states of the trained (blue) and untrained (grey) network, and of the slow points on one line (orange), with P1's level dotted. Right: the median time constants τ₁, τ₂ and τ₅ of the top modes along the line (log axis).", "name": "fig-ch3-real"}}
 if real:

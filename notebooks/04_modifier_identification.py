@@ -348,11 +348,7 @@ glue("ch4_recovery_text", Markdown(recovery_text), display=False)
 
 # %%
 real = real_summaries.load()
-if real:
-    display(Markdown(real_summaries.chapter_table("ch4", real)))
-    display(Markdown(real_summaries.reading("ch4", real)))
-else:
-    print(real_summaries.no_summaries_note())
+display(Markdown(real_summaries.section("ch4", real)))
 
 # %% mystnb={"figure": {"caption": "Chapter 4 on the real corpora, one row per corpus. Left: the top 20 tokens by the in-context score s, in red when on the English modifier list. Right: histograms (log counts) of both scores over the scored tokens, the in-context score (blue) and P2's ‖ΔJ_inp‖_F (orange), each relative to its median.", "name": "fig-ch4-real"}}
 if real:

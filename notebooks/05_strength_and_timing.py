@@ -367,11 +367,7 @@ glue("ch5_n_words", len(words), display=False)
 
 # %%
 real = real_summaries.load()
-if real:
-    display(Markdown(real_summaries.chapter_table("ch5", real)))
-    display(Markdown(real_summaries.reading("ch5", real)))
-else:
-    print(real_summaries.no_summaries_note())
+display(Markdown(real_summaries.section("ch5", real)))
 
 # %% mystnb={"figure": {"caption": "Chapter 5 on the real corpora, one panel per corpus: for every followed word, its time constant τ from the distance against its gain g(0) on the next word (clipped to the range −3 to 5), red when the gain is negative and blue otherwise; the vertical lines are gains 0 (solid) and 1 (dotted).", "name": "fig-ch5-real"}}
 if real:

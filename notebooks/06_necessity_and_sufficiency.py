@@ -649,11 +649,7 @@ glue("ch6_seconds", time.perf_counter() - start, display=False)
 
 # %%
 real = real_summaries.load()
-if real:
-    display(Markdown(real_summaries.chapter_table("ch6", real)))
-    display(Markdown(real_summaries.reading("ch6", real)))
-else:
-    print(real_summaries.no_summaries_note())
+display(Markdown(real_summaries.section("ch6", real)))
 
 # %% mystnb={"figure": {"caption": "Chapter 6 on the real corpora, one panel per corpus: test accuracy of bag-of-words (grey), of its augmented members with modifiers, with position, with both and with the top k tokens of the ranking (blue), and of the RNN (orange).", "name": "fig-ch6-real"}}
 if real:

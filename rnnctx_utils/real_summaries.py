@@ -231,6 +231,14 @@ def chapter_table(chapter: str, summaries: Sequence[RealSummary]) -> str:
     return markdown_table(["quantity", "P2 (Yelp)", *(s.name for s in summaries)], rows)
 
 
+def section(chapter: str, summaries: Sequence[RealSummary]) -> str:
+    """A chapter's "On real reviews" body: its table and the generated reading, or a note
+    saying that no summary is committed."""
+    if not summaries:
+        return no_summaries_note()
+    return chapter_table(chapter, summaries) + "\n\n" + reading(chapter, summaries)
+
+
 def no_summaries_note(folder: Path = SUMMARY_DIR) -> str:
     """What to say when no summary is committed beside the package."""
     return (f"No real-review summary found in `{folder.name}/` (run "

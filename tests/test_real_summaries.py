@@ -80,3 +80,15 @@ def test_residual_reading_names_the_group_with_the_largest_gain(tmp_path: Path) 
     assert text.startswith("SST-2: the RNN's gain over bag-of-words is largest on the 100 "
                            "documents with negators (+10 documents")
     assert text.endswith("reach + both 0.720.")
+
+
+def test_section_is_the_table_and_its_reading_or_a_note(tmp_path: Path) -> None:
+    _write(tmp_path, "sst2", ch5_tau_not=3.35, ch5_tau_extremely=2.89, ch5_tau_diff=0.46,
+           ch5_tau_diff_low=0.1, ch5_tau_diff_high=0.8)
+    text = rs.section("ch5", rs.load(tmp_path))
+    assert text.startswith("| quantity | P2 (Yelp) | SST-2 |")
+    row = "| τ(not) − τ(extremely) [95% bootstrap interval] | ≈ +1 | +0.46 [+0.10, +0.80] |"
+    assert row in text
+    assert "lasts longer than \"extremely\" (τ 2.89) (difference +0.46" in text
+    assert "robust to where along the line" in text
+    assert rs.section("ch5", []).startswith("No real-review summary found")
