@@ -253,6 +253,83 @@ glue("ch6_necessity_verdict", necessity_verdict, display=False)
 # boundary; on the synthetic corpus, the planted intensifiers and diminishers the selection
 # may have missed). The random control is what tells that a loss is specific to this
 # subspace.
+#
+# ### A harder control: the most energetic subspace of ordinary words *[ours]*
+#
+# A random d-dimensional subspace of a {glue:text}`ch6_state_size`-dimensional state holds
+# only about d/S of any vector's energy, so removing it can hardly fail. A control that can
+# fail removes a subspace of the same dimension where ordinary words *do* push the state: the
+# top d principal directions (off the line, uncentred, as in chapter {ref}`ch-modifiers`) of
+# the deflections of the 200 most frequent scored tokens that are not selected modifiers,
+# taken orthogonal to the modifier subspace (else it would partly *be* the modifier
+# subspace). The table gives, for each removed subspace, the share of those ordinary words'
+# deflection energy and of the modifiers' it holds, what is left of "not"'s g(0), and the
+# accuracy on the documents with a modifier.
+
+# %%
+mod_set = set(mod_words)
+frequent = [found.words[i] for i in np.argsort(-found.counts, kind="stable")
+            if found.words[i] not in mod_set][:200]
+frequent_x = embedding[[vocab_id(t) for t in frequent]]
+line_and_modifiers = np.column_stack([attractor.direction, basis])
+energetic = context.modifier_subspace(F, found.h_refs, frequent_x, line_and_modifiers,
+                                      variance=1.0, max_dim=found.subspace.dim).basis
+deflected = {"ordinary": context.deflections(F, found.h_refs, frequent_x, attractor.direction),
+             "modifiers": found.subspace.deflections}
+
+
+def energy_share(q: np.ndarray, kind: str) -> float:
+    """Share of the ordinary words' or the modifiers' deflection energy inside span(q)."""
+    d = deflected[kind].reshape(-1, w.size)
+    return float(np.sum((d @ q) ** 2) / np.sum(d ** 2))
+
+
+energy = {(name, kind): (float(np.mean([energy_share(r, kind) for r in random_bases]))
+                         if q is None else energy_share(q, kind))
+          for name, q in (("modifier", basis), ("random", None), ("control", energetic))
+          for kind in ("ordinary", "modifiers")}
+g_energetic = (ns.next_token_gain(ns.projected_step(F, points, energetic), starts, w,
+                                  embedding[vocab_id("not")], x_val, x_fill)
+               if "not" in model.vocab.tokens else float("nan"))
+acc_energetic = accuracy(ns.final_logits(*args, energetic), with_mod)
+control_rows = [
+    [label, f"{energy[(name, 'ordinary')]:.3f}", f"{energy[(name, 'modifiers')]:.3f}", g, a]
+    for label, name, g, a in (
+        ("modifier subspace", "modifier", f"{g_not['modifier subspace removed']:+.2f}",
+         f"{acc['with a modifier'][1]:.3f}"),
+        ("random subspace (mean of draws)", "random", f"{g_not['random subspace removed']:+.2f}",
+         f"{acc['with a modifier'][2].mean:.3f}"),
+        ("frequent-word subspace ⟂ modifier subspace", "control", f"{g_energetic:+.2f}",
+         f"{acc_energetic:.3f}"))]
+control_rows.append(["nothing (intact)", "—", "—", f"{g_not['intact']:+.2f}",
+                     f"{acc['with a modifier'][0]:.3f}"])
+display(Markdown(task_plots.markdown_table(
+    ["removed", "share of ordinary words' deflection energy",
+     "share of the modifiers' deflection energy", "\"not\" g(0)",
+     "accuracy, documents with a modifier"], control_rows)))
+glue("ch6_state_size", int(w.size), display=False)
+for (name, kind), value in energy.items():
+    glue(f"ch6_energy_{name}_{kind}", value, display=False)
+glue("ch6_not_gain_control", float(g_energetic), display=False)
+glue("ch6_acc_mod_control", acc_energetic, display=False)
+if not g_not["intact"] < 0:
+    control_reading = "\"not\" does not flip in the intact network, so read the accuracies"
+elif g_energetic >= 0:
+    control_reading = ("it abolishes the flip as well, so on this network the modifier subspace "
+                       "is not the only place where negation can be removed")
+else:
+    control_reading = ("the flip survives it, so what the ablation removes is specific to the "
+                       "modifier subspace, not any energetic off-line direction")
+glue("ch6_control_reading", control_reading, display=False)
+
+# %% [markdown]
+# The frequent-word subspace holds {glue:text}`ch6_energy_control_ordinary:.3f` of the
+# ordinary words' deflection energy (the modifier subspace
+# {glue:text}`ch6_energy_modifier_ordinary:.3f`, a random one
+# {glue:text}`ch6_energy_random_ordinary:.3f`) and {glue:text}`ch6_energy_control_modifiers:.3f`
+# of the modifiers' (modifier subspace {glue:text}`ch6_energy_modifier_modifiers:.3f`).
+# Removing it leaves "not" at g(0) = {glue:text}`ch6_not_gain_control:+.2f`:
+# {glue:text}`ch6_control_reading:s`.
 
 # %% [markdown]
 # ## Sufficiency: the augmented bag-of-words family
