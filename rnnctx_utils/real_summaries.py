@@ -182,6 +182,10 @@ CHAPTER_ROWS: dict[str, list[Row]] = {
          lambda s: f"{s.fmt('ch6_not_gain_intact', '{:+.2f}')} → "
                    f"{s.fmt('ch6_not_gain_ablated', '{:+.2f}')} "
                    f"({s.fmt('ch6_not_gain_random', '{:+.2f}')})"),
+        ("energy control *[ours]*: \"not\" g(0) with a frequent-word subspace ⟂ the modifier "
+         "subspace removed (its share of ordinary words' deflection energy)", "—",
+         lambda s: f"{s.fmt('ch6_not_gain_control', '{:+.2f}')} "
+                   f"({s.fmt('ch6_energy_control_ordinary', '{:.3f}')})"),
         ("accuracy on documents with modifiers: intact → removed (random)", "drops to BoW",
          lambda s: f"{s.fmt('ch6_acc_mod_intact', '{:.3f}')} → "
                    f"{s.fmt('ch6_acc_mod_ablated', '{:.3f}')} "
@@ -413,6 +417,10 @@ def residual_reading(s: RealSummary) -> str:
     gain, group, n, acc = max(gains, key=lambda row: row[0])
     members = ", ".join(f"{MODEL_NAMES.get(m, m)} {acc[m]:.3f}" for m in models
                         if m not in ("rnn", "bow") and acc.get(m) is not None)
+    if gain <= 0:
+        return (f"{s.name}: the RNN is not ahead of bag-of-words in any group (closest: the {n} "
+                f"documents with {group}, {gain:+d} documents; RNN {acc['rnn']:.3f}, "
+                f"bag-of-words {acc['bow']:.3f}, augmented members {members}).")
     return (f"{s.name}: the RNN's gain over bag-of-words is largest on the {n} documents with "
             f"{group} ({gain:+d} documents; RNN {acc['rnn']:.3f}, bag-of-words {acc['bow']:.3f}); "
             f"there the augmented members reach {members}.")

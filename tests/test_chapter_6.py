@@ -181,3 +181,16 @@ def test_backward_member_and_residual_groups(chapter):
     assert none.n_docs < correct["rnn"].size
     assert sum(r.n_docs for r in rows) >= correct["rnn"].size
     assert "english" not in correct  # the English-list diagnosis runs on real corpora only
+
+
+@pytest.mark.slow
+def test_energy_control_is_orthogonal_and_holds_more_than_a_random_subspace(chapter):
+    energetic, basis, energy = chapter["energetic"], chapter["basis"], chapter["energy"]
+    assert energetic.shape == basis.shape
+    np.testing.assert_allclose(energetic.T @ basis, 0.0, atol=1e-6)  # ⟂ the modifier subspace
+    np.testing.assert_allclose(energetic.T @ energetic, np.eye(basis.shape[1]), atol=1e-6)
+    assert all(0.0 <= v <= 1.0 + 1e-9 for v in energy.values())
+    # energetic for ordinary words (far above a random subspace), not for the modifiers
+    assert energy[("control", "ordinary")] > 2 * energy[("random", "ordinary")]
+    assert energy[("control", "modifiers")] < energy[("modifier", "modifiers")]
+    assert np.isfinite(chapter["g_energetic"]) and 0.0 <= chapter["acc_energetic"] <= 1.0

@@ -92,3 +92,12 @@ def test_section_is_the_table_and_its_reading_or_a_note(tmp_path: Path) -> None:
     assert "lasts longer than \"extremely\" (τ 2.89) (difference +0.46" in text
     assert "robust to where along the line" in text
     assert rs.section("ch5", []).startswith("No real-review summary found")
+
+
+def test_residual_reading_without_an_rnn_gain(tmp_path: Path) -> None:
+    _write(tmp_path, "imdb", ch6_residual_models=["rnn", "bow", "both"],
+           ch6_residual_groups=[["negators", 100, 0.80, 0.85, 0.86],
+                                ["diminishers", 50, 0.80, 0.82, 0.83]])
+    text = rs.residual_reading(rs.load(tmp_path)[0])
+    assert text.startswith("IMDB: the RNN is not ahead of bag-of-words in any group (closest: "
+                           "the 50 documents with diminishers, -1 documents")
