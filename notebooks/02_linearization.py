@@ -114,12 +114,22 @@ plt.show()
 glue("ch2_n_slow", len(attractor.slow), display=False)
 glue("ch2_n_roots", len(attractor.roots), display=False)
 glue("ch2_coverage", attractor.readout_coverage, display=False)
+# the tolerance as a drift bound: a point at speed √(2q) per token, for 100 tokens, against
+# the line's extent along its own direction
+line_extent = float(np.ptp(attractor.points @ attractor.direction))
+glue("ch2_speed_bound", float(np.sqrt(2 * attractor.slow.tol)), display=False)
+glue("ch2_drift_fraction", float(100 * np.sqrt(2 * attractor.slow.tol) / line_extent),
+     display=False)
+glue("ch2_n_outliers", attractor.n_outliers, display=False)
+glue("ch2_n_seeds", attractor.n_seeds, display=False)
 
 # %% [markdown]
 # We find {glue:text}`ch2_n_slow` distinct slow points and {glue:text}`ch2_n_roots` exact
 # roots. P1 kept about 500 points with q < 1e-8. Our slow points use a looser tolerance,
-# q < 1e-5 (speed about 4e-3 per token: a state moves by less than 1% of the attractor's
-# length in a hundred tokens) because, as the sweep below shows, tight tolerances shrink the
+# q < 1e-5, a speed of at most √(2q) = {glue:text}`ch2_speed_bound:.1e` state units per
+# token: a point moving that fast would cover {glue:text}`ch2_drift_fraction:.0%` of the
+# line's extent in a hundred tokens (an upper bound: most slow points are far slower, see the
+# histogram). We accept it because, as the sweep below shows, tight tolerances shrink the
 # cloud onto a few exact roots that cover only part of the readout range; with q < 1e-5 the
 # slow points span {glue:text}`ch2_coverage:.2f` of the readout values the network visits.
 #
@@ -146,6 +156,13 @@ for tol, n_conv, n_dist, cov in zip(tolerances, sweep.n_converged, sweep.n_disti
 # %% mystnb={"figure": {"caption": "Tolerance sweep: the number of distinct points found (blue circles, left axis) and the fraction of the visited readout range they cover (orange squares, right axis) against the tolerance on q (log axis).", "name": "fig-ch2-tolerance"}}
 dyn_plots.tolerance_sweep(sweep.tolerances, sweep.n_distinct, np.asarray(coverage))
 plt.show()
+
+# %% [markdown]
+# The sweep's coverage at q < 1e-5 need not equal the {glue:text}`ch2_coverage:.2f` above:
+# the sweep counts every converged point of its 200 seeds, while the chapter's slow points
+# come from {glue:text}`ch2_n_seeds` seeds, de-duplicated, with
+# {glue:text}`ch2_n_outliers` isolated points removed as outliers (P1 M2). The two numbers
+# describe different sets of points found at the same tolerance.
 
 # %% [markdown]
 # ## Recurrent and input Jacobians

@@ -612,11 +612,31 @@ class WordClasses:
     weights: dict[str, float]
 
 
-def word_classes(model: Any, n: int = 100, *, min_id: int = 2) -> WordClasses:
+def class_size(weights: np.ndarray, *, k: float = 3.0, floor: int = 10, cap: int = 100) -> int:
+    """How many words each valence class gets, sized to the corpus: the words whose weight lies
+    more than ``k`` scaled median absolute deviations above (below) the median carry the
+    valence; the smaller of the two counts, within [``floor``, ``cap``].
+
+    P1 takes 100 per class; on a small lexicon (the synthetic corpus has about 20 valence
+    words per sign) most of a top 100 would be neutral words.
+
+    Args:
+        weights: [V] bag-of-words weights.
+    """
+    w = np.asarray(weights, np.float64)
+    median = float(np.median(w))
+    mad = 1.4826 * float(np.median(np.abs(w - median)))
+    n = min(int(np.sum(w > median + k * mad)), int(np.sum(w < median - k * mad)))
+    return int(np.clip(n, floor, cap))
+
+
+def word_classes(model: Any, n: int | None = None, *, min_id: int = 2) -> WordClasses:
     """The ``n`` most positive, most negative and most neutral words of the BoW baseline
-    (``<pad>``/``<unk>`` excluded)."""
+    (``<pad>``/``<unk>`` excluded); ``n`` by default from :func:`class_size`."""
     weights = np.asarray(model.bow_params["weights"], np.float64)
     ids = np.arange(min_id, weights.size)
+    if n is None:
+        n = class_size(weights[ids])
     order = ids[np.argsort(weights[ids])]
     neutral = ids[np.argsort(np.abs(weights[ids]))][:n]
     tokens = model.vocab.tokens

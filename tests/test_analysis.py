@@ -192,3 +192,13 @@ def test_cartoon_systems_have_the_planted_fixed_points() -> None:
     saddle_types = linearize.fixed_point_type(linearize.eigenmodes(linearize.recurrent_jacobians(
         systems["saddle"], np.array([[0.0, 0.0], [1.0, 0.0]]), n_inputs=1)).eigenvalues)
     assert saddle_types.tolist() == ["saddle", "stable node"]
+
+
+def test_class_size_counts_the_valence_tails():
+    rng = np.random.default_rng(0)
+    neutral = rng.uniform(-0.1, 0.1, 1000)  # the bulk: scaled MAD ≈ 0.074, no tail
+    weights = np.concatenate([neutral, np.full(25, 2.0), np.full(20, -2.0)])
+    assert analysis.class_size(weights) == 20  # the smaller tail, far beyond 3 MADs
+    assert analysis.class_size(np.concatenate([neutral, np.full(3, 2.0), np.full(3, -2.0)])) == 10
+    many = np.concatenate([neutral, np.full(150, 2.0), np.full(150, -2.0)])
+    assert analysis.class_size(many) == 100
