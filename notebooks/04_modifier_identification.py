@@ -125,6 +125,48 @@ print(f"{len(found.words)} tokens, {n_scorable} of them seen at least "
       f"({found.n_occurrences:,} occurrences) and scored; cut: {found.selection.rule}")
 print(f"selected as modifiers ({len(found.modifiers)}): {', '.join(found.modifiers)}")
 
+# %% [markdown]
+# ### P2's figure: ‖ΔJ_inp‖_F over the vocabulary
+#
+# P2 shows the histogram of ‖ΔJ_inp‖_F over the whole vocabulary on a log axis, with the
+# modifiers in its right tail. Here it is for this network (every token: P2's score needs no
+# occurrences), with its five highest-scoring tokens marked, then its top 20 with their
+# planted roles on the synthetic corpus.
+
+# %% mystnb={"figure": {"caption": "P2's score: histogram of ‖ΔJ_inp‖_F of every vocabulary token (both axes logarithmic), the change of the input Jacobian between the state after the token and the nearest attractor point, averaged over reference points; the five highest-scoring tokens are marked in blue.", "name": "fig-ch4-jacobian"}}
+jacobian_order = np.argsort(-found.jacobian_scores, kind="stable")
+context_plots.score_histogram(found.jacobian_scores, None,
+                              {found.words[i]: float(found.jacobian_scores[i])
+                               for i in jacobian_order[:5]},
+                              xlabel="P2's score ‖ΔJ_inp‖_F (mean over reference points)")
+plt.show()
+
+# %%
+def planted_role(word: str) -> str:
+    return truth.roles.get(word, "—") if truth is not None else "—"
+
+
+display(Markdown(task_plots.markdown_table(
+    ["rank by ‖ΔJ‖_F", "token", "‖ΔJ_inp‖_F", "rank by s (ours)", "occurrences", "planted role"],
+    [[rank + 1, f"`{found.words[i]}`", f"{found.jacobian_scores[i]:.3g}",
+      found.rank(found.words[i]) if found.counts[i] >= modifiers.MIN_OCCURRENCES else "unscored",
+      int(found.counts[i]), planted_role(found.words[i])]
+     for rank, i in enumerate(jacobian_order[:20])])))
+valence_top = [found.words[i] for i in jacobian_order[:20]
+               if planted_role(found.words[i]) == "valence"]
+glue("ch4_jacobian_valence_top20", len(valence_top), display=False)
+glue("ch4_jacobian_valence_text",
+     f"{len(valence_top)} of these 20 are planted valence words ({', '.join(valence_top)}): "
+     "a strong valence word also kicks the state off the line on this network, so P2's "
+     "expectation that valence words score low holds only in part here" if valence_top else
+     "none of these 20 is a planted valence word, as P2's reasoning expects" if truth is not None
+     else "a real corpus has no planted roles; chapter 4's section on real reviews shows the "
+          "English modifier words among them", display=False)
+
+# %% [markdown]
+# {glue:text}`ch4_jacobian_valence_text:s`. Our in-context score, next, asks a narrower
+# question, and its histogram follows.
+
 # %% mystnb={"figure": {"caption": "Histogram of the in-context score s of every scored token (both axes logarithmic), with the selection cut as a dashed orange line and the selected modifiers, or the top five tokens when none is selected, marked in blue.", "name": "fig-ch4-scores"}}
 context_plots.score_histogram(found.scores, found.selection.threshold,
                               {w: found.score(w)

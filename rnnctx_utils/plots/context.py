@@ -30,12 +30,13 @@ def _color_cycle(n: int) -> list[tuple[float, float, float, float]]:
 
 def score_histogram(
     scores: np.ndarray,
-    threshold: float,
+    threshold: float | None,
     marked: Mapping[str, float] | None = None,
     xlabel: str = "modifier score ‖ΔJ_inp‖_F (mean over reference points)",
 ) -> Figure:
     """Histogram of the positive modifier scores [V] on a log axis, the selection cut as a
-    dashed line, and selected words (word -> score) marked as ticks above the bars."""
+    dashed line (none when ``threshold`` is None), and selected words (word -> score) marked
+    as ticks above the bars."""
     apply_style()
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     positive = scores[scores > 0]
@@ -43,7 +44,8 @@ def score_histogram(
     ax.hist(positive, bins=list(bins), color=NEUTRAL)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.axvline(threshold, color=PAPER, ls="--", label="cut (method's own rule)")
+    if threshold is not None:
+        ax.axvline(threshold, color=PAPER, ls="--", label="cut (method's own rule)")
     top = ax.get_ylim()[1]
     for i, (word, score) in enumerate((marked or {}).items()):
         ax.annotate(word, (score, top * (0.6 ** (i % 4))), rotation=60, fontsize=8,
@@ -52,7 +54,8 @@ def score_histogram(
     ax.set_xlabel(xlabel)
     ax.set_ylabel("tokens")
     ax.set_title("Contextual effect of every vocabulary token")
-    ax.legend(loc="upper left")
+    if threshold is not None:
+        ax.legend(loc="upper left")
     fig.tight_layout()
     return fig
 
