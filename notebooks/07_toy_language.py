@@ -163,7 +163,6 @@ else:
         f"{full_numbers['very_removed']:.0f}% of \"very\" (λ = "
         f"{full_numbers['very_ranking'][0]['eigenvalue']}); the linear prediction misses the "
         f"16 probes by at most {full_numbers['probe_linear_error']:.2f}.")
-print(full_text)
 glue("toy_full_schedule_text", Markdown(full_text), display=False)
 glue("toy_full_provenance", full_provenance, display=False)
 for row, text in full_cells.items():
@@ -342,7 +341,7 @@ fig = toy_plots.ablation_ranking(ablations)
 # probe trajectories from h₀ (squares), in the first three principal components of all of
 # them together: the line, and the excursions the modifiers cause off it.
 
-# %% mystnb={"figure": {"caption": "The fixed points (grey dots, with input x* = x̄ light and x* = 0 dark, within the visited readout range) and the state trajectories of four probe sequences (coloured lines, the start a square) in the first three principal components.", "name": "fig-ch7-pca"}}
+# %% mystnb={"figure": {"caption": "The fixed points (grey dots, with input x* = x̄ light and x* = 0 dark, within the visited readout range) and the state trajectories of four probe sequences (coloured lines, the start a square) in the first three principal components; fixed points far from the bulk are not drawn (their number is written in the corner).", "name": "fig-ch7-pca"}}
 def in_range(found):
     return found.points[(found.readouts > visited_readouts.min())
                         & (found.readouts < visited_readouts.max())]

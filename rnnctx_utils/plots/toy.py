@@ -73,13 +73,26 @@ def pca_3d(
 
     fixed_points: label -> [k, 3] (drawn as grey dots, one shade per set);
     trajectories: label -> [T + 1, 3] (first row = the start state, marked by a square).
+
+    The axes span the trajectories and the bulk of the fixed points: a fixed point more than
+    6 scaled median absolute deviations from the median on some axis is not drawn (a few far
+    points would otherwise squeeze the line into a corner), and the figure says how many.
     """
     apply_style()
     fig = plt.figure(figsize=(6.4, 5.2))
     ax: Any = fig.add_subplot(projection="3d")
+    every = np.concatenate(list(fixed_points.values()))
+    median = np.median(every, axis=0)
+    spread = 6 * 1.4826 * np.median(np.abs(every - median), axis=0) + 1e-12
+    hidden = 0
     for shade, (label, points) in zip(("0.75", "0.2", "0.5"), fixed_points.items(),
                                       strict=False):
-        ax.scatter(*points.T, s=6, color=shade, depthshade=False, label=label)
+        inside = np.all(np.abs(points - median) <= spread, axis=1)
+        hidden += int((~inside).sum())
+        ax.scatter(*points[inside].T, s=6, color=shade, depthshade=False, label=label)
+    if hidden:
+        ax.text2D(0.02, 0.98, f"{hidden} far fixed point(s) not drawn", transform=ax.transAxes,
+                  fontsize=8, va="top")
     colors = plt.get_cmap("tab10")
     for i, (label, path) in enumerate(trajectories.items()):
         ax.plot(*path.T, "-o", ms=3, color=colors(i), label=label)
