@@ -635,6 +635,12 @@ glue("ch6_alpha_correlation", corr, display=False)
 # equal: the network's g(0) is measured with one probe word from points on the attractor,
 # while the bag-of-words gain is whatever best predicts the labels given everything else the
 # model cannot represent.
+#
+# Read the learned τ with care where |α − 1| is small, as for mild intensifiers and
+# diminishers: the factor 1 + (α − 1)·exp(−(t − j − 1)/τ) then differs from 1 by little at
+# any lag, so τ barely changes the loss and the fit can leave it almost anywhere (it is not
+# identified). A negator's τ (α far from 1) is pinned down by the data; an intensifier with
+# α = 1.2 says little about its timescale.
 
 # %% [markdown]
 # ## Verdicts for the results page
