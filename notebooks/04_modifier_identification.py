@@ -164,8 +164,55 @@ glue("ch4_jacobian_valence_text",
           "English modifier words among them", display=False)
 
 # %% [markdown]
-# {glue:text}`ch4_jacobian_valence_text:s`. Our in-context score, next, asks a narrower
-# question, and its histogram follows.
+# {glue:text}`ch4_jacobian_valence_text:s`. Our in-context score asks a narrower question:
+# first one term of it, worked through, then its histogram.
+
+# %% [markdown]
+# ### One occurrence, worked through
+#
+# The in-context score of a token is a mean over its occurrences. Here is one term of it, for
+# the first occurrence of "not" (on a real corpus without "not": the top-scoring token) in the
+# analysed documents that is followed within two tokens by a strong valence word (a
+# bag-of-words weight beyond the valence tails of chapter {ref}`ch-line-attractor`).
+
+# %%
+F_cell = model.step_function()
+emb = np.asarray(model.params["embedding"])
+w_read = np.asarray(model.params["readout_w"])
+example = "not" if "not" in found.words else found.top(1)[0][0]
+example_id = model.vocab.id(example)
+bow_w = np.asarray(model.bow_params["weights"])
+strong = np.abs(bow_w) >= np.sort(np.abs(bow_w[2:]))[-analysis.class_size(bow_w[2:])]
+toks, lens = np.asarray(cloud.tokens), np.asarray(cloud.lengths)
+found_at = next(((d, t) for d in range(len(lens)) for t in range(1, lens[d] - 2)
+                 if toks[d, t] == example_id and strong[toks[d, t + 1:t + 3]].any()), None)
+if found_at is None:
+    print(f"no occurrence of {example!r} followed by a strong valence word in these documents")
+else:
+    d, t = found_at
+    before = np.flatnonzero((cloud.doc_of_state == d) & (cloud.step_of_state == t - 1))[0]
+    term = context.in_context_scores(
+        F_cell, cloud.states[before][None], np.array([0]),
+        emb[toks[d, t + 1:t + 1 + modifiers.CONTEXT_TOKENS]][None], emb[[example_id]],
+        found.attractor_points, w_read, emb[model.vocab.id(found.probes.filler)],
+        n_after=modifiers.N_AFTER)
+    words = [model.vocab.tokens[i] for i in toks[d, max(0, t - 4):t + 1 + modifiers.CONTEXT_TOKENS]]
+    e_w, e_star = float(term.effect[0]), float(term.effect_reference[0])
+    display(Markdown(task_plots.markdown_table(
+        ["quantity", "value"],
+        [["text around it", " ".join(words)],
+         [f"e(h_w): readout change caused by the next {modifiers.CONTEXT_TOKENS} words, read "
+          f"after \"{example}\"", f"{e_w:+.3f}"],
+         ["e(h*(h_w)): the same words read from the nearest attractor point", f"{e_star:+.3f}"],
+         ["this occurrence's term |e(h_w) − e(h*(h_w))|", f"{abs(e_w - e_star):.3f}"],
+         [f"s({example}): the mean over its {int(found.counts[found.words.index(example)])} "
+          "occurrences", f"{found.score(example):.3f}"]])))
+
+# %% [markdown]
+# Where e(h_w) and e(h*(h_w)) have opposite signs, the network reads the valence word after
+# "not" with the opposite sign from how it would read it on the line: a flip, in readout
+# units. The score averages such terms over every occurrence, including those followed only
+# by neutral words, whose terms are small.
 
 # %% mystnb={"figure": {"caption": "Histogram of the in-context score s of every scored token (both axes logarithmic), with the selection cut as a dashed orange line and the selected modifiers, or the top five tokens when none is selected, marked in blue.", "name": "fig-ch4-scores"}}
 context_plots.score_histogram(found.scores, found.selection.threshold,
