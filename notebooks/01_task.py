@@ -71,7 +71,7 @@ train_lengths = np.asarray(splits.train.data.lengths)
 train_labels = np.asarray(splits.train.data.labels)
 print(f"vocabulary: {len(model.vocab)} tokens; train/valid/test documents: "
       f"{splits.train.data.n_docs}/{splits.valid.data.n_docs}/{splits.test.data.n_docs}; "
-      f"truncated at {cfg.max_len} tokens: {splits.train.n_truncated}")
+      f"truncated to their {cfg.truncate} {cfg.max_len} tokens: {splits.train.n_truncated}")
 
 # %% mystnb={"figure": {"caption": "The training documents. Left: histogram of document lengths in tokens, positive documents in green and negative ones in purple. Right: the number of training documents with each label.", "name": "fig-ch1-corpus"}}
 task_plots.corpus_overview(train_lengths, train_labels)

@@ -48,6 +48,11 @@ class Config:
         vocab_size: vocabulary cap including ``<pad>`` and ``<unk>``.
         min_count: minimum train-split count for a word to enter the vocabulary.
         max_len: documents longer than this are truncated (explicitly, and reported).
+        truncate: which ``max_len`` tokens a longer document keeps, ``"last"`` or ``"first"``
+            (the RNN only; bag-of-words reads whole documents). Measured on IMDB, where 18% of
+            the reviews are longer than 400 tokens, the last 400 give the GRU 89.32% validation
+            accuracy against 88.66% for the first 400 (``benchmarks/truncation.py``): reviews
+            tend to end with their verdict.
     Model
         cell: one of ``vanilla``, ``ugrnn``, ``gru``, ``lstm``.
         n_embed, n_hidden: embedding and state sizes.
@@ -71,6 +76,7 @@ class Config:
     vocab_size: int = 20_000
     min_count: int = 1
     max_len: int = 400
+    truncate: str = "last"
     cell: str = "gru"
     n_embed: int = 64
     n_hidden: int = 128
@@ -195,10 +201,16 @@ def _parse(field_type: Any, name: str, raw: str) -> Any:
         ) from None
 
 
+TRUNCATE_ENDS = ("last", "first")
+
+
 def validate(cfg: Config) -> None:
     """Raise ConfigError for any out-of-range field."""
     if cfg.cell not in CELL_NAMES:
         raise ConfigError(f"unknown cell {cfg.cell!r}; choose one of {', '.join(CELL_NAMES)}")
+    if cfg.truncate not in TRUNCATE_ENDS:
+        raise ConfigError(f"truncate must be one of {', '.join(TRUNCATE_ENDS)}, got "
+                          f"{cfg.truncate!r}")
     if not cfg.corpus:
         raise ConfigError("corpus is empty; use 'synthetic', a hub name or a local file path")
     positive = ("n_embed", "n_hidden", "batch_size", "n_steps", "vocab_size", "max_len",
@@ -284,6 +296,7 @@ FIELD_MEANINGS: dict[str, str] = {
     "vocab_size": "vocabulary cap, `<pad>` and `<unk>` included",
     "min_count": "training-split count a word needs to enter the vocabulary",
     "max_len": "longer documents are truncated to this many tokens",
+    "truncate": "which tokens a longer document keeps: `last` (default) or `first`",
     "cell": "`vanilla`, `ugrnn`, `gru` or `lstm`",
     "n_embed": "embedding size",
     "n_hidden": "state size",

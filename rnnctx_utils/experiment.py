@@ -119,24 +119,25 @@ def corpus(cfg: Config) -> Any:
     return corpora.corpus_for(cfg)
 
 
-def _encode(texts: list[str], labels: Any, vocab: Any, max_len: int) -> Split:
+def _encode(texts: list[str], labels: Any, vocab: Any, max_len: int, keep: str) -> Split:
     from rnnctx_utils import text  # noqa: PLC0415
 
-    encoded = text.encode_texts(texts, vocab, max_len)
+    encoded = text.encode_texts(texts, vocab, max_len, keep=keep)
     return Split(texts, train.LabelledData.from_encoded(encoded, labels),
                  int(encoded.n_truncated))
 
 
 def encoded_splits(cfg: Config, vocab: Any, *, whole_documents: bool = False) -> Splits:
-    """The config's corpus encoded with ``vocab``: documents cut at ``cfg.max_len`` (what the
-    RNN reads), or whole (``whole_documents``: what the bag-of-words models read)."""
+    """The config's corpus encoded with ``vocab``: documents cut to ``cfg.max_len`` tokens,
+    the first or the last ones (``cfg.truncate``; what the RNN reads), or whole
+    (``whole_documents``: what the bag-of-words models read)."""
     data = corpus(cfg)
     parts = []
     for dataset in (data.train, data.validation, data.test):
         texts = list(dataset["text"]) if len(dataset) else []
         labels = np.asarray(list(dataset["label"]) if len(dataset) else [], np.int32)
         max_len = 10**9 if whole_documents else cfg.max_len
-        parts.append(_encode(texts, labels, vocab, max_len))
+        parts.append(_encode(texts, labels, vocab, max_len, cfg.truncate))
     return Splits(*parts)
 
 

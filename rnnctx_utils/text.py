@@ -145,7 +145,7 @@ class Encoded(NamedTuple):
     tokens: [n_docs, L] int32 ids, zero-padded on the right; L = the longest kept length
         (at least 1, at most ``max_len``).
     lengths: [n_docs] int32 tokens kept per document (0 for an empty document).
-    n_truncated: documents longer than ``max_len`` (their first ``max_len`` tokens are kept).
+    n_truncated: documents longer than ``max_len`` (``max_len`` of their tokens are kept).
     """
 
     tokens: np.ndarray
@@ -158,22 +158,28 @@ def encode_ids(texts: Sequence[str | Sequence[str]], vocab: Vocab) -> list[list[
     return [vocab.encode(_as_tokens(doc)) for doc in texts]
 
 
-def encode_texts(texts: Sequence[str | Sequence[str]], vocab: Vocab, max_len: int) -> Encoded:
+def encode_texts(texts: Sequence[str | Sequence[str]], vocab: Vocab, max_len: int,
+                 *, keep: str = "first") -> Encoded:
     """Tokenize and encode documents, truncating explicitly.
 
     Args:
         texts: [n_docs] raw strings or token lists.
         vocab: the vocabulary (unknown tokens -> ``<unk>``).
-        max_len: documents longer than this keep their first ``max_len`` tokens; how many were
-            cut is returned as ``n_truncated`` (never a silent drop).
+        max_len: documents longer than this keep ``max_len`` tokens; how many were cut is
+            returned as ``n_truncated`` (never a silent drop).
+        keep: ``"first"`` or ``"last"``: which ``max_len`` tokens a longer document keeps.
 
     Returns:
         :class:`Encoded` with ``tokens`` [n_docs, L] int32, ``lengths`` [n_docs] int32.
     """
     if max_len < 1:
         raise ValueError(f"max_len must be positive, got {max_len}")
+    if keep not in ("first", "last"):
+        raise ValueError(f"keep must be 'first' or 'last', got {keep!r}")
     ids = [vocab.encode(_as_tokens(doc)) for doc in texts]
     full = np.fromiter((len(d) for d in ids), dtype=np.int64, count=len(ids))
+    if keep == "last":
+        ids = [d[-max_len:] for d in ids]
     lengths = np.minimum(full, max_len)
     width = int(max(1, lengths.max(initial=0)))
     tokens = np.zeros((len(ids), width), dtype=np.int32)

@@ -71,7 +71,7 @@ def test_digest_changes_with_any_field_and_only_then() -> None:
         elif isinstance(value, float):
             changed = value * 0.5
         else:
-            changed = {"corpus": "imdb", "cell": "lstm"}[field.name]
+            changed = {"corpus": "imdb", "cell": "lstm", "truncate": "first"}[field.name]
         digests.add(base.replace(**{field.name: changed}).digest())
     assert len(digests) == 1 + len(dataclasses.fields(Config))
 

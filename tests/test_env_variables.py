@@ -32,10 +32,11 @@ NAME = re.compile(r"\bRNNCTX_[A-Z][A-Z0-9_]*")
 # A value each kind of variable accepts, and one it must refuse.
 VALID = {"corpus": "synthetic", "cell": "lstm", "fast": "1", "learning_rate": "0.01",
          "lr_decay": "0.5", "grad_clip": "2.0", "l2": "0.0", "seed": "3", "max_doc_len": "70",
+         "truncate": "first",
          "RNNCTX_CACHE": "/tmp/rnnctx-cache", "RNNCTX_QUIET": "1", "RNNCTX_MALLOC_REUSE": "0",
          "RNNCTX_ONLINE": "1"}
 INVALID = {"corpus": "", "cell": "transformer", "fast": "maybe", "learning_rate": "fast",
-           "lr_decay": "2", "grad_clip": "-1", "l2": "-1", "seed": "x",
+           "lr_decay": "2", "grad_clip": "-1", "l2": "-1", "seed": "x", "truncate": "middle",
            "RNNCTX_QUIET": "loud", "RNNCTX_MALLOC_REUSE": "yes", "RNNCTX_CACHE": "a\0b",
            "RNNCTX_ONLINE": "yes"}
 

@@ -83,6 +83,13 @@ def test_encode_texts_pads_and_truncates_explicitly() -> None:
     assert encode_texts([["good", "???"]], vocab, max_len=5).tokens.tolist() == [[3, 1]]
     with pytest.raises(ValueError, match="max_len"):
         encode_texts(["good"], vocab, max_len=0)
+    # the last max_len tokens instead of the first: same lengths and count, other tokens
+    last = encode_texts(["not good", "bad weird good bad not good"], vocab, max_len=4,
+                        keep="last")
+    np.testing.assert_array_equal(last.tokens, [[4, 3, 0, 0], [3, 2, 4, 3]])
+    assert last.lengths.tolist() == [2, 4] and last.n_truncated == 1
+    with pytest.raises(ValueError, match="keep"):
+        encode_texts(["good"], vocab, max_len=4, keep="middle")
 
 
 def _encoded(n: int, seed: int = 0) -> tuple[Encoded, np.ndarray]:
