@@ -334,7 +334,41 @@ for ablation in ablations:
 # %% mystnb={"figure": {"caption": "For the deflections of \"not\" (left) and \"very\" (right), the fraction of the modifier's effect removed by cutting one eigenmode (or complex pair) from the deflection, for its six top-ranked modes labelled by their eigenvalue λ; the dashed line is the whole effect.", "name": "fig-ch7-ablation"}}
 fig = toy_plots.ablation_ranking(ablations)
 
+# %%
+def mode_kind(label: str) -> str:
+    return "a complex pair" if "±" in label else "a real mode"
+
+
+def attribution(name: str, label: str, percent: float) -> str:
+    return f"\"{name}\" by cutting {mode_kind(label)}, λ = {label} ({percent:.0f}%)"
+
+
+book_parts = [attribution(a.modifier, toy.eigen_label(a.eigenvalues[a.ranking[0]]),
+                          100 * a.removed[a.ranking[0]]) for a in ablations]
+overshoots = [a.modifier for a in ablations if a.removed[a.ranking[0]] > 1.05]
+attribution_text = ("In this book's model the effect is removed most for " +
+                    " and ".join(book_parts) + ".")
+if full is not None:
+    full_parts = [attribution(word, full_numbers[f"{word}_ranking"][0]["eigenvalue"],
+                              full_numbers[f"{word}_ranking"][0]["removed_percent"])
+                  for word in ("not", "very")]
+    attribution_text += " In the full schedule's model: " + " and ".join(full_parts) + "."
+    overshoots += [w for w in ("not", "very")
+                   if full_numbers[f"{w}_ranking"][0]["removed_percent"] > 105]
+attribution_text += (" P2 attributes \"not\" to a complex pair and \"very\" to a real mode "
+                     "with λ ≈ 0: which kind of mode carries which modifier depends on the "
+                     "training run here, so the attribution is a property of one network, "
+                     "not of the task.")
+if overshoots:
+    attribution_text += (" A removal above 100% (" + ", ".join(sorted(set(overshoots))) +
+                         ") overshoots: without that mode the modifier's effect reverses, so "
+                         "the mode carries more than the net effect and other modes partly "
+                         "cancel it.")
+glue("toy_attribution_text", attribution_text, display=False)
+
 # %% [markdown]
+# {glue:text}`toy_attribution_text:s`
+#
 # ## The picture: P2 Fig. 2
 #
 # The fixed points whose readouts lie in the range the visited states reach, and a few
