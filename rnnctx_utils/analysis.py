@@ -198,16 +198,36 @@ def line_attractor(
     return result
 
 
+#: The modules whose sources and module-level settings enter every analysis cache key.
+_ANALYSIS_MODULES = ("analysis", "fixed_points", "linearize", "context", "modifiers")
+
+
+def module_settings() -> dict[str, Any]:
+    """The current values of the analysis modules' upper-case settings (``modifiers.CUT_RULE``,
+    ``modifiers.MIN_OCCURRENCES``, ...): a reader who changes one at run time must not get a
+    result cached under the old value."""
+    import importlib  # noqa: PLC0415
+
+    settings = {}
+    for name in _ANALYSIS_MODULES:
+        module = importlib.import_module(f"rnnctx_utils.{name}")
+        for key, value in vars(module).items():
+            if key.isupper() and isinstance(value, int | float | str | bool | tuple):
+                settings[f"{name}.{key}"] = value
+    return settings
+
+
 def _cache_key(model: Any, name: str, *parts: Any) -> str:
-    """Digest of the parts and of the analysis sources (so an edit invalidates the entry)."""
+    """Digest of the parts, of the analysis sources (so an edit invalidates the entry) and of
+    the analysis modules' settings as they are now (:func:`module_settings`)."""
     import hashlib  # noqa: PLC0415
     from pathlib import Path  # noqa: PLC0415
 
     digest = hashlib.sha256(name.encode())
     package = Path(__file__).resolve().parent
-    for module in ("analysis.py", "fixed_points.py", "linearize.py", "context.py",
-                   "modifiers.py"):
-        digest.update((package / module).read_bytes())
+    for module in _ANALYSIS_MODULES:
+        digest.update((package / f"{module}.py").read_bytes())
+    digest.update(repr(sorted(module_settings().items())).encode())
     for part in parts:
         digest.update(np.ascontiguousarray(part).tobytes() if isinstance(part, np.ndarray)
                       else repr(part).encode())

@@ -202,3 +202,18 @@ def test_class_size_counts_the_valence_tails():
     assert analysis.class_size(np.concatenate([neutral, np.full(3, 2.0), np.full(3, -2.0)])) == 10
     many = np.concatenate([neutral, np.full(150, 2.0), np.full(150, -2.0)])
     assert analysis.class_size(many) == 100
+
+
+def test_changing_a_module_setting_changes_the_analysis_cache_key(monkeypatch):
+    from types import SimpleNamespace
+
+    from rnnctx_utils import modifiers
+
+    model = SimpleNamespace()
+    before = analysis._cache_key(model, "modifier_analysis", np.arange(3))
+    assert analysis._cache_key(model, "modifier_analysis", np.arange(3)) == before
+    assert analysis.module_settings()["modifiers.CUT_RULE"] == modifiers.CUT_RULE
+    monkeypatch.setattr(modifiers, "CUT_RULE", "mad")  # as an exercise might
+    assert analysis._cache_key(model, "modifier_analysis", np.arange(3)) != before
+    monkeypatch.undo()
+    assert analysis._cache_key(model, "modifier_analysis", np.arange(3)) == before
