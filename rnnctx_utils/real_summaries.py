@@ -332,8 +332,10 @@ def _reading_ch6(s: RealSummary) -> str:
                  f"(verdict: {verdict})")
     scan = s.get("ch6_acc_scan")
     if scan is not None:
-        text += (f"; with the top {s.fmt('ch6_scan_k', '{:d}')} words of the ranking (k chosen on "
-                 f"validation) it reaches {scan:.3f}")
+        k = s.get("ch6_scan_k")
+        top = "word" if k == 1 else "words"
+        text += (f"; with the top {s.fmt('ch6_scan_k', '{:d}')} {top} of the ranking (k chosen "
+                 f"on validation) it reaches {scan:.3f}")
     backward, english = s.get("ch6_acc_backward"), s.get("ch6_acc_english")
     if backward is not None:
         text += f"; with the backward member *[ours]* {backward:.3f}"
