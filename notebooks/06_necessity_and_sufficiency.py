@@ -508,7 +508,7 @@ else:
                  "adds no member.")
 glue("ch6_scan_text", scan_text, display=False)
 r = recovered["backward"]
-extra_text = (f"The backward member *[ours]* reaches {correct['backward'].mean():.3f} "
+extra_text = (f"The backward member [ours] reaches {correct['backward'].mean():.3f} "
               f"(recovered {r.estimate:.2f} [{r.low:.2f}, {r.high:.2f}])")
 if "english" in recovered:
     r = recovered["english"]

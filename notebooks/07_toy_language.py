@@ -105,8 +105,8 @@ glue("toy_target_power", float(np.mean(train_targets**2)), display=False)
 #
 # **The schedule.** The authors train 40,000 steps. One step of the book's model took
 # {glue:text}`toy_ms_per_step:.0f` ms when it was trained (printed below), so their schedule
-# would take about {glue:text}`toy_full_minutes:.0f` minutes on the same machine, more than
-# the whole book may. The book trains `toy.BOOK_STEPS` = 2,000 steps instead, with the *same*
+# would take about {glue:text}`toy_full_minutes:.0f` minutes on the same machine, longer than
+# the rest of the book takes to build. The book trains `toy.BOOK_STEPS` = 2,000 steps instead, with the *same*
 # first and last learning rate: the decay per step is raised to 0.99995^(40000/2000) so
 # that the learning rate still falls by the factor 0.135. `toy.AUTHORS_SETTINGS` is the full
 # recipe. It is run once, outside the build, by `benchmarks/toy_full_schedule.py`, which
