@@ -204,7 +204,8 @@ else:
          [f"e(h_w): readout change caused by the next {modifiers.CONTEXT_TOKENS} words, read "
           f"after \"{example}\"", f"{e_w:+.3f}"],
          ["e(h*(h_w)): the same words read from the nearest attractor point", f"{e_star:+.3f}"],
-         ["this occurrence's term |e(h_w) − e(h*(h_w))|", f"{abs(e_w - e_star):.3f}"],
+         ["this occurrence's term: the size of the difference of the two",
+          f"{abs(e_w - e_star):.3f}"],
          [f"s({example}): the mean over its {int(found.counts[found.words.index(example)])} "
           "occurrences", f"{found.score(example):.3f}"]])))
 

@@ -101,3 +101,10 @@ def test_residual_reading_without_an_rnn_gain(tmp_path: Path) -> None:
     text = rs.residual_reading(rs.load(tmp_path)[0])
     assert text.startswith("IMDB: the RNN is not ahead of bag-of-words in any group (closest: "
                            "the 50 documents with diminishers, -1 documents")
+
+
+def test_chapter_markdown_tables_escape_pipes_inside_cells() -> None:
+    from rnnctx_utils.plots.task import markdown_table
+
+    table = markdown_table(["quantity", "|λ₁|"], [["|e − e*|", 0.5]]).splitlines()
+    assert table == ["| quantity | \\|λ₁\\| |", "| --- | --- |", "| \\|e − e*\\| | 0.5 |"]

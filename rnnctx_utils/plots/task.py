@@ -105,9 +105,13 @@ def probe_readouts(probes: Sequence[Any], planted: Sequence[np.ndarray] | None =
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A markdown table string (display it with ``IPython.display.Markdown``)."""
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    """A markdown table string (display it with ``IPython.display.Markdown``); a "|" inside a
+    cell (|λ₁|, |e − e*|) is escaped so that it does not split the cell."""
+    def cell(value: Any) -> str:
+        return str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
