@@ -312,8 +312,9 @@ def _reading_ch5(s: RealSummary) -> str:
     low, high = s.get("ch5_tau_diff_low"), s.get("ch5_tau_diff_high")
     interval = ("" if low is None or high is None else
                 f" (difference {tau_not - tau_ext:+.2f}, 95% bootstrap interval {low:+.2f} to "
-                f"{high:+.2f}: " + ("the ordering is robust to where along the line it is read"
-                                   if low > 0 or high < 0 else "the interval includes 0") + ")")
+                f"{high:+.2f}: " + ("its sign does not depend on where along the line the words "
+                                   "are read" if low > 0 or high < 0 else
+                                   "the interval includes 0") + ")")
     return (f"\"not\" (τ {tau_not:.2f} tokens) {order} \"extremely\" (τ {tau_ext:.2f})"
             f"{interval}; P2 reports ≈ 2 vs ≈ 1.")
 

@@ -90,7 +90,7 @@ def test_section_is_the_table_and_its_reading_or_a_note(tmp_path: Path) -> None:
     row = "| τ(not) − τ(extremely) [95% bootstrap interval] | ≈ +1 | +0.46 [+0.10, +0.80] |"
     assert row in text
     assert "lasts longer than \"extremely\" (τ 2.89) (difference +0.46" in text
-    assert "robust to where along the line" in text
+    assert "its sign does not depend on where along the line" in text
     assert rs.section("ch5", []).startswith("No real-review summary found")
 
 
