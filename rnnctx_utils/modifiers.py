@@ -47,6 +47,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rnnctx_utils import context, progress
+from rnnctx_utils.position import PositionSplit, position_split
 
 # Defaults shared by chapters 4–6 (change them here, never in one chapter only).
 N_REFS = 20
@@ -205,6 +206,8 @@ class TimingAnalysis:
     position: :class:`context.PositionGains` of the valence probe in a filler document.
     position_fit_begin, position_fit_end: :class:`context.ExponentialFit` of
         gain − 1 from the start / from the end (amplitude ≈ β, tau ≈ τ_b / τ_e).
+    position_split: :class:`rnnctx_utils.position.PositionSplit`: the beginning weight and recency
+        separated with documents of every length.
     h0_projection: :class:`context.SubspaceProjection` of the trained h0.
     """
 
@@ -226,6 +229,7 @@ class TimingAnalysis:
     position: context.PositionGains
     position_fit_begin: context.ExponentialFit
     position_fit_end: context.ExponentialFit
+    position_split: PositionSplit
     h0_projection: context.SubspaceProjection
 
     def tau_difference(self, first: str, second: str, level: float = 0.95
@@ -615,9 +619,11 @@ def timing_analysis(
     trajectories = (states - centre) @ axes
     position = context.position_gains(F, np.asarray(model.params["h0"]), readout_w, x_valence,
                                       x_filler, n_position_tokens)
+    # the single-length gains tie the start to the end; the split unties them
     half = n_position_tokens // 2
     begin = _signed_fit(position.gain_from_start - 1.0, position.position, half)
     end = _signed_fit(position.gain_from_end - 1.0, position.position, half)
+    split = position_split(F, np.asarray(model.params["h0"]), readout_w, x_valence, x_filler)
     h0_projection = context.initial_state_projection(
         np.asarray(model.params["h0"]), found.attractor_points, basis)
     return TimingAnalysis(
@@ -627,4 +633,5 @@ def timing_analysis(
         gains=gains, linear_gains=linear, alpha=gains[:, 0], tau_gain=tau_gain,
         mode_tau=mode_tau, tau_linear=tau_linear, mode_weights=weights,
         mode_time_constants=time_constants, trajectories=trajectories, position=position,
-        position_fit_begin=begin, position_fit_end=end, h0_projection=h0_projection)
+        position_fit_begin=begin, position_fit_end=end, position_split=split,
+        h0_projection=h0_projection)

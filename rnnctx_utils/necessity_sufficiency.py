@@ -507,7 +507,7 @@ def planted_effects(modifiers: Any = None, position: Any = None) -> dict[str, st
                                 f"τ(extremely) = {modifiers['extremely'].tau:g}")
     if position.beta_begin > 0:
         planted["beginning"] = f"β_b = {position.beta_begin:g}"
-        planted["h0"] = "the first-token gain (β_b); where h₀ lies is discovered"
+        planted["h0"] = "the first-word weight (β_b); where h₀ lies is discovered"
     if position.beta_end != 0:
         planted["end"] = f"β_e = {position.beta_end:g}"
     return planted

@@ -172,8 +172,8 @@ CHAPTER_ROWS: dict[str, list[Row]] = {
         ("τ (distance) of the followed words (tokens)", "1–2", _timing_row),
         ("linear prediction of g(0): median relative error", "—",
          lambda s: s.fmt("ch5_linear_gain_error")),
-        ("first-token / last-token gain", "> 1 / ≠ 1",
-         lambda s: f"{s.fmt('ch5_gain_first')} / {s.fmt('ch5_gain_last')}"),
+        ("beginning weight / last-word weight (start and end untied)", "> 1 / ≠ 1",
+         lambda s: f"{s.fmt('ch5_first_weight')} / {s.fmt('ch5_last_weight')}"),
         ("h₀'s deviation in the modifier subspace (fraction)", "in the subspace",
          lambda s: s.fmt("ch5_h0_fraction")),
     ],
@@ -389,8 +389,8 @@ RESULT_CELLS: dict[str, tuple[Callable[[RealSummary], str], str | None]] = {
                                f"{s.fmt('ch5_tau_diff_high', '{:+.2f}')}])"
                                if s.get("ch5_tau_diff") is not None else ""), "tau_order"),
     "h0": (lambda s: f"{s.fmt('ch5_h0_fraction')} in the subspace", "h0"),
-    "beginning": (lambda s: f"first-token gain {s.fmt('ch5_gain_first')}", "beginning"),
-    "end": (lambda s: f"last-token gain {s.fmt('ch5_gain_last')}", "end"),
+    "beginning": (lambda s: f"beginning weight {s.fmt('ch5_first_weight')}", "beginning"),
+    "end": (lambda s: f"last-word weight {s.fmt('ch5_last_weight')}", "end"),
     "necessity": (lambda s: f"\"not\" g(0) {s.fmt('ch6_not_gain_intact', '{:+.2f}')} → "
                             f"{s.fmt('ch6_not_gain_ablated', '{:+.2f}')}", "necessity"),
     "sufficiency": (lambda s: (s.recovered("both") if s.rnn_gain else

@@ -49,14 +49,32 @@ def test_negators_and_intensifiers_outrank_neutral_and_valence_words(chapters):
     assert found.jacobian_rank("really") > 50 and found.rank("really") < 10
 
 
-def test_chapter_4_subspace_and_selection_are_consistent(chapters):
+def test_chapter_4_subspace_holds_the_planted_modifiers_kicks(chapters):
+    """The subspace's algebra (orthonormal basis, dimension by variance) is tested on a planted
+    network in test_context.py; here, what it must hold on the trained one. The planted
+    negators (α = −1.5, −1.5, −1.2) play one role, so their kicks off the line point one way,
+    and the subspace, whose dimension is chosen for 90% of the *pooled* sum of squares, holds
+    each of them: measured on the fast model, cos ≥ 0.92 between negators, 94.5-97% of each
+    negator's deflections inside (against 65-75% for the intensifiers), and every negator
+    against every intensifier cos ≤ −0.69 (they move the next word's gain the other way)."""
     ch4, _ = chapters
-    found = ch4["found"]
+    found, truth = ch4["found"], ch4["truth"]
     sub = found.subspace
-    np.testing.assert_allclose(sub.basis.T @ sub.basis, np.eye(sub.dim), atol=1e-6)
-    # the subspace excludes the line: basis orthogonal to the manifold direction
-    np.testing.assert_allclose(sub.basis.T @ found.manifold_direction, 0.0, atol=1e-6)
-    assert np.cumsum(sub.explained_variance_ratio)[sub.dim - 1] >= 0.9 - 1e-9
+    words = list(found.subspace_words)
+    negators = [w for w in truth.words_with_role("negator") if w in words]
+    intensifiers = [w for w in truth.words_with_role("intensifier") if w in words]
+    assert len(negators) == 3 and len(intensifiers) >= 2
+    kicks = sub.deflections.mean(axis=1)  # [k, S] mean deflection off the line per word
+    unit = kicks / np.linalg.norm(kicks, axis=1, keepdims=True)
+    cos = {(a, b): float(unit[words.index(a)] @ unit[words.index(b)])
+           for a in words for b in words}
+    # random directions in S = 32 dimensions: |cos| ≈ 0.18 (one sd)
+    assert min(cos[a, b] for a in negators for b in negators) > 0.85
+    assert max(cos[a, b] for a in negators for b in intensifiers) < -0.5
+    inside = sub.basis @ sub.basis.T
+    for word in negators:
+        d = sub.deflections[words.index(word)]  # [r, S]
+        assert np.sum((d @ inside) ** 2) / np.sum(d**2) > 0.9, word
     selected = {found.words[i] for i in np.flatnonzero(found.selection.is_modifier)}
     assert selected == set(found.modifiers)
 
@@ -119,9 +137,12 @@ def test_chapter_5_tau_ordering_interval_and_h0_causal_test(chapters):
     assert low < high and low <= estimate + 1e-9 and estimate - 1e-9 <= high
     # planted τ(not) = 3 > τ(extremely) = 1: the fast model orders them robustly
     assert low > 0
-    # the causal test reruns the page's position probe: from the trained h0 it is the same gain
-    gains = ch5["first_gain"]
-    assert list(gains)[0] == "trained h₀"
-    assert gains["trained h₀"] == pytest.approx(float(timing.position.gain_from_start[0]),
-                                                rel=1e-5)
-    assert all(np.isfinite(g) for g in gains.values())
+    # the causal test reruns the page's position probe: from the trained h0 it is the same weight
+    weights = ch5["first_weight"]
+    assert list(weights)[0] == "trained h₀"
+    assert weights["trained h₀"] == pytest.approx(timing.position_split.first_weight, rel=1e-5)
+    assert all(np.isfinite(g) for g in weights.values())
+    # the planted rule (β_b = 1, τ_b = 6; β_e = 0.5, τ_e = 4) favours the first word ≈ 1.95x and
+    # the last ≈ 1.44x; the network learns both directions (default model: 1.47 and 1.26)
+    assert timing.position_split.first_weight > 1.1
+    assert timing.position_split.last_weight > 1.05

@@ -190,6 +190,13 @@ def test_position_gains_and_initial_state(analysed):
     assert timing.h0_projection.fraction_in_subspace == pytest.approx(1.0, abs=1e-5)
     assert timing.h0_projection.deviation_norm == pytest.approx(H0_INTENSITY, rel=1e-5)
     assert timing.position_fit_begin.tau == pytest.approx(-1 / np.log(LAMBDA_INT), rel=1e-2)
+    # untied: the word after m fillers has gain 1 + λ₂^m whatever follows, and s never leaks, so
+    # b(k) = 2 / (1 + λ₂^M) at every k and the recency is exactly 1
+    split = timing.position_split
+    np.testing.assert_allclose(split.begin, np.broadcast_to(
+        (2 / (1 + LAMBDA_INT ** split.before))[:, None], split.begin.shape), rtol=1e-4)
+    np.testing.assert_allclose(split.recency, 1.0, rtol=1e-4)
+    assert split.last_weight == pytest.approx(1.0, rel=1e-4)
 
 
 def test_recovery_counts():

@@ -8,6 +8,7 @@ what display needs.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -224,6 +225,35 @@ def tau_comparison(
     ax.set_ylabel("time constant τ (tokens)")
     ax.set_title("How long each modifier lasts")
     ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def position_split_curves(split: Any, planted: Any | None = None) -> Figure:
+    """Beginning weight b(k) (left) and recency r(k) (right) of a
+    :class:`rnnctx_utils.position.PositionSplit`, one line per number M of fillers before the
+    word, with the planted rule's curves (dotted, at the reference M) when given."""
+    apply_style()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.2, 3.2))
+    shades = plt.cm.Blues(np.linspace(0.45, 0.95, len(split.before)))
+    reference = int(np.argmin(np.abs(split.before - 30)))
+    for ax, measured, planted_curves, ylabel in (
+        (left, split.begin, None if planted is None else planted.begin,
+         "first word / word after M fillers"),
+        (right, split.recency, None if planted is None else planted.recency,
+         "effect / effect when last"),
+    ):
+        for row, m, colour in zip(measured, split.before, shades, strict=True):
+            ax.plot(split.after, row, "o-", ms=2.5, color=colour, label=f"network, M = {m}")
+        if planted_curves is not None:
+            ax.plot(split.after, planted_curves[reference], ":", color="k",
+                    label=f"planted rule, M = {split.before[reference]}")
+        ax.axhline(1.0, color=NEUTRAL, lw=0.8)
+        ax.set_xlabel("fillers after the word, k")
+        ax.set_ylabel(ylabel)
+    left.set_title("beginning weight b(k)", fontsize=10)
+    right.set_title("recency r(k)", fontsize=10)
+    left.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
