@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -121,9 +122,21 @@ def glued_values(notebook: Any) -> dict[str, Any]:
     return values
 
 
+def snapshot_package(folder: Path) -> Path:
+    """Copy the package (and the committed data it reads, ``book/data``) into ``folder``, so
+    that the kernels, which import the package when each chapter starts, run the sources as
+    they were when the run began, whatever is edited meanwhile. Returns the folder to put
+    first on ``PYTHONPATH``."""
+    shutil.copytree(REPO / "rnnctx_utils", folder / "rnnctx_utils",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "book" / "data", folder / "book" / "data")
+    return folder
+
+
 def run_chapters(corpus: str, chapters: tuple[str, ...], cache: Path, fast: bool = False,
-                 timeout: int = 3600) -> dict[str, Any]:
-    """Execute the chapters in order (fresh kernel each) on ``corpus``; their glued values."""
+                 timeout: int = 3600, package: Path | None = None) -> dict[str, Any]:
+    """Execute the chapters in order (fresh kernel each) on ``corpus``; their glued values.
+    ``package``: a :func:`snapshot_package` folder the kernels import the package from."""
     import jupytext
     import nbclient
 
@@ -131,9 +144,12 @@ def run_chapters(corpus: str, chapters: tuple[str, ...], cache: Path, fast: bool
            "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "RNNCTX_QUIET": "1"}
     if fast:
         env["RNNCTX_FAST"] = "1"
+    if package is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(package), os.environ.get("PYTHONPATH", "")) if p)
     values: dict[str, Any] = {}
     # every chapter read now: the run executes one state of the sources, whatever is edited
-    # while it runs (the package itself is imported by each kernel when it starts)
+    # while it runs (the package too, when it runs from a snapshot)
     notebooks = {chapter: jupytext.read(REPO / "notebooks" / f"{chapter}.py")
                  for chapter in chapters}
     with patch.dict(os.environ, env):  # the kernels inherit this process's environment
@@ -224,7 +240,8 @@ def main() -> int:
             folder = Path(work) / "sst2"  # the folder's name gives the config SST-2's sizes
             print("SST-2 splits:", prepare_sst2(args.data, folder), flush=True)
         corpus = template.format(data=folder)
-        values = run_chapters(corpus, CHAPTERS, Path(work) / "cache")
+        package = snapshot_package(Path(work) / "src")
+        values = run_chapters(corpus, CHAPTERS, Path(work) / "cache", package=package)
         values = {k: without_paths(v, str(folder)) for k, v in values.items()}
     fresh = summary(args.corpus, values, time.perf_counter() - start, corpus, digest)
     path = args.out / f"{args.corpus}.json"

@@ -6,6 +6,8 @@ import copy
 import importlib.util
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from unittest.mock import patch
 
@@ -89,7 +91,9 @@ def test_summary_of_a_tiny_local_corpus_matches_the_model(tmp_path: Path) -> Non
                                 "label": [int(y) for y in generated.labels]}
                                ).to_parquet(str(corpus))
     cache = tmp_path / "cache"
-    values = summary_script.run_chapters(str(corpus), ("01_task",), cache, fast=True)
+    package = summary_script.snapshot_package(tmp_path / "src")
+    values = summary_script.run_chapters(str(corpus), ("01_task",), cache, fast=True,
+                                         package=package)
     # the chapter's glued numbers are exactly those of the model it trained and cached
     from rnnctx_utils import experiment
     from rnnctx_utils.config import config
@@ -124,3 +128,14 @@ def test_sst2_validation_is_whole_sentences_of_held_out_trees(tmp_path: Path) ->
     trained = {int(t.split()[1]) for t in train.text if t != "is"}
     assert not held & trained and len(trained) == 16  # no phrase of a held-out tree is trained
     assert list(train.columns) == ["text", "label"]
+
+
+def test_kernels_import_the_package_snapshot(tmp_path: Path) -> None:
+    """Edits made while a summary runs cannot reach it: its kernels import a copy."""
+    folder = summary_script.snapshot_package(tmp_path / "src")
+    assert (folder / "book" / "data" / "real" / "sst2.json").is_file()
+    out = subprocess.run(
+        [sys.executable, "-c", "import rnnctx_utils; print(rnnctx_utils.__file__)"],
+        env={**os.environ, "PYTHONPATH": str(folder)}, cwd=tmp_path, capture_output=True,
+        text=True, check=True).stdout
+    assert Path(out.strip()) == folder / "rnnctx_utils" / "__init__.py"
