@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from rnnctx_utils import augmented_bow as ab
+from rnnctx_utils import synthetic
+from rnnctx_utils.text import tokenize
 
 V = 40
 NEGATOR, INTENSIFIER = 34, 35
@@ -242,3 +245,90 @@ def test_fit_recovers_a_planted_backward_discount():
     acc = {v: ab.accuracy(f.params, f.model, tokens[test], lengths[test], labels[test])
            for v, f in fits.items()}
     assert acc["backward"] > acc["both"] + 0.02
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-check with the synthetic corpus: the family's "both" member with the planted α, τ, β and
+# the planted valences is the generator's rule (rnnctx_utils.synthetic), document for document.
+
+
+def _softplus_inverse(tau):
+    return np.log(np.expm1(np.asarray(tau, np.float64)))
+
+
+def _planted_member(truth, words, *, float64):
+    """The "both" member whose parameters are the synthetic corpus's planted rule.
+
+    Token id i is ``words[i]``; valences, gains and timescales are read from ``truth``. τ enters
+    through softplus(tau_raw), so tau_raw = softplus⁻¹(τ) (exact to rounding).
+    """
+    dtype = jnp.float64 if float64 else jnp.float32
+    ids = {w: i for i, w in enumerate(words)}
+    modifier_words = tuple(truth.modifiers)
+    model = ab.AugmentedBow("both", len(words), modifier_ids=tuple(ids[w] for w in modifier_words))
+    pos = truth.position
+    taus = [truth.modifiers[w].tau for w in modifier_words]
+    params = {
+        "bias": jnp.asarray(0.0, dtype),
+        "valence": jnp.asarray([truth.valence.get(w, 0.0) for w in words], dtype),
+        "alpha": jnp.asarray([truth.modifiers[w].alpha for w in modifier_words], dtype),
+        "tau_raw": jnp.asarray(_softplus_inverse(taus), dtype),
+        "beta_begin": jnp.asarray(pos.beta_begin, dtype),
+        "tau_begin_raw": jnp.asarray(_softplus_inverse(pos.tau_begin), dtype),
+        "beta_end": jnp.asarray(pos.beta_end, dtype),
+        "tau_end_raw": jnp.asarray(_softplus_inverse(pos.tau_end), dtype),
+    }
+    return model, params
+
+
+def _padded_ids(documents, words, width=128):
+    """[n, width] ids (one width for every batch: one compilation) and [n] lengths."""
+    ids = {w: i for i, w in enumerate(words)}
+    lengths = np.array([len(d) for d in documents])
+    tokens = np.zeros((len(documents), width), np.int64)  # id 0 pads (masked)
+    for row, doc in enumerate(documents):
+        tokens[row, :len(doc)] = [ids[w] for w in doc]
+    return tokens, lengths
+
+
+_contributions = jax.jit(ab.contributions, static_argnums=1)
+
+
+@pytest.mark.parametrize("float64", [True, False])
+def test_planted_member_reproduces_the_synthetic_corpus_scores(float64):
+    # the generator's defaults, and a second rule with other α, τ, β (incl. α = 0, a diminisher
+    # turned negator, long timescales) so that agreement is not an accident of the defaults
+    other = {"not": synthetic.Modifier(-0.4, 6.0), "very": synthetic.Modifier(0.0, 2.0),
+             "somewhat": synthetic.Modifier(-2.0, 0.5), "but": synthetic.Modifier(4.0, 8.0)}
+    corpora = [synthetic.generate(40, seed=5),
+               synthetic.generate(40, seed=6, min_len=5, max_len=120, modifiers=other,
+                                  position=synthetic.PositionWeights(-0.7, 2.5, 2.0, 9.0))]
+    for corpus in corpora:
+        truth = corpus.truth
+        documents = [tokenize(text) for text in corpus.texts]
+        # hand-made overlaps: modifiers in a row, a negator reaching over five tokens, the
+        # first and last token of a document, a one-token document
+        documents += [["not", "very", "good"], ["never", "n't", "not", "bad"],
+                      ["but", "the", "plot", "is", "not", "at", "all", "awful", "but", "fun"],
+                      ["perfect"], ["extremely", "extremely", "dreadful", "."]]
+        expected = np.r_[truth.scores, [truth.score_tokens(d)[0] for d in documents[40:]]]
+        tokens, lengths = _padded_ids(documents, truth.words)
+        with jax.enable_x64(float64):
+            model, params = _planted_member(truth, truth.words, float64=float64)
+            got = np.asarray(ab.logits(params, model, jnp.asarray(tokens),
+                                       jnp.asarray(lengths)), np.float64)
+            terms = np.asarray(_contributions(params, model, jnp.asarray(tokens),
+                                              jnp.asarray(lengths)), np.float64)
+        # float64: the two implementations differ only by rounding (a product of factors vs
+        # exp of a sum of logs; softplus(softplus⁻¹(τ))): measured 5e-15 on scores up to 20,
+        # so 1e-12. float32 (the book's precision): ~1e-7 relative per term, ≤ 120 terms of
+        # size ≤ ~5: measured 2.5e-6, so 2e-5. A 1% error in one τ moves scores by 0.04.
+        atol = 1e-12 if float64 else 2e-5
+        np.testing.assert_allclose(got, expected, rtol=0, atol=atol)
+        for row, doc in enumerate(documents[:40]):
+            np.testing.assert_allclose(terms[row, :len(doc)], truth.contributions[row],
+                                       rtol=0, atol=atol)
+        assert np.all(terms[np.arange(tokens.shape[1])[None] >= lengths[:, None]] == 0)
+        # the check has teeth: the planted scores are far from a plain bag of words
+        bow = np.array([sum(truth.valence.get(w, 0.0) for w in d) for d in documents])
+        assert np.abs(bow - expected).max() > 1.0

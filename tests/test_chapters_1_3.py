@@ -56,9 +56,14 @@ def test_fast_model_is_a_line_attractor(fast: dict[str, Any]) -> None:
     # chapter 2: slow points span most of the visited readout range, on one dimension
     assert len(attractor.slow) >= 20 and attractor.readout_coverage > 0.6
     assert analysis.pca(attractor.points).cumulative(1) > 0.8
-    # chapter 3: top eigenvalue within a band of 1 everywhere along the line
+    # chapter 3: a slow top mode everywhere along the line, read as a time constant
+    # τ₁ = 1/|ln|λ₁|| (growth or decay by e). The answer for an ideal integrator is τ₁ = ∞;
+    # P1's networks: 10²-10³ tokens. This 300-step model measures τ₁ 20-89 tokens over its
+    # slow points (median 21; its untrained cell: 6.9), |λ₁| 0.965-1.052, above 1 at the
+    # readout-0 cluster; τ₁ > 50 (its longest document) fails at most points, as chapter 3's
+    # text says. Bound: 15 tokens, where the old band | |λ₁| − 1 | < 0.1 accepted 9.5.
     modes = analysis.attractor_modes(model, attractor, n_points=20)
-    assert np.all(np.abs(np.abs(modes.eigenvalues[:, 0]) - 1) < 0.1)
+    assert modes.time_constants[:, 0].min() > 15.0, modes.time_constants[:, 0]
     # r₁ aligned with the readout beyond the random-vector null's 99th percentile
     align = analysis.alignment(modes.right_top, np.asarray(model.params["readout_w"]))
     assert np.median(align.cosines) > align.null_99
@@ -77,7 +82,9 @@ def test_fast_model_linearization_and_dimensionality(fast: dict[str, Any]) -> No
     before, inputs = analysis.trajectory_transitions(model, cloud, max_transitions=3000)
     errors = linearize.linearization_error(model.step_function(), attractor.slow.points,
                                            before, inputs)
-    assert np.median(errors) < 0.6  # fast model: ≈ 0.3 (P1's trained networks: ≈ 0.1)
+    # measured 0.21 (10-90%: 0.07-0.48; P1's trained networks: ≈ 0.1). The fast model trains
+    # deterministically on CPU, so the bound only allows for other BLAS/XLA builds: +20%.
+    assert np.median(errors) < 0.25
     trained = analysis.pca(cloud.states)
     untrained = analysis.pca(analysis.states_with_params(analysis.untrained_params(model),
                                                          model.config.cell, cloud))

@@ -239,6 +239,26 @@ def test_modifier_subspace_spans_the_modifier_coordinates():
     assert np.abs(others).max() < 1e-6  # valence and spare words never leave span{e_s, e_z}
 
 
+@pytest.mark.parametrize(("variance", "dim"), [(0.79, 1), (0.81, 2), (0.94, 2), (0.96, 3)])
+def test_modifier_subspace_ratios_and_dimension_are_the_planted_ones(variance, dim):
+    # off the line, a token x = [0, a, b, c] deflects every reference by exactly (0, a, b, c):
+    # kicks of squared sizes 0.8 : 0.15 : 0.05 along e_n, e_i, e_z give those ratios, and the
+    # dimension is the fewest components whose cumulative ratio reaches ``variance`` (0.8,
+    # 0.95 and 1; thresholds 0.01 away from them, as float32 kicks round the ratios by 1e-7)
+    sizes = np.sqrt([0.8, 0.15, 0.05])
+    top = np.zeros((3, 4), np.float32)
+    top[[0, 1, 2], [1, 2, 3]] = sizes
+    sub = context.modifier_subspace(F, H_REFS, top, E_S, variance=variance)
+    np.testing.assert_allclose(sub.explained_variance_ratio, [0.8, 0.15, 0.05, 0.0], atol=1e-6)
+    assert sub.dim == dim
+    planted = np.eye(4)[:, [1, 2, 3][:dim]]  # e_n, then e_i, then e_z
+    np.testing.assert_allclose(sub.basis @ sub.basis.T, planted @ planted.T, atol=1e-6)
+    # each token's kick on its own component (signs: only the top token's is fixed, positive)
+    diagonal = sub.projections[np.arange(3), np.arange(3)]
+    np.testing.assert_allclose(np.abs(diagonal), sizes, rtol=1e-6)
+    assert diagonal[0] > 0
+
+
 def test_initial_state_projection_and_random_subspace():
     h0 = np.array([1.0, 0.0, 0.8, 0.0], np.float32)
     basis = np.stack([E_N, E_I], axis=1)

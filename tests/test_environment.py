@@ -78,12 +78,29 @@ def test_chapters_are_paired_percent_scripts() -> None:
         assert "#       format_name: percent" in head, script
 
 
-@pytest.mark.parametrize(
-    "module",
-    ["rnnctx_utils", "rnnctx_utils.config"],
-)
-def test_package_imports(module: str) -> None:
-    assert importlib.import_module(module) is not None
+def _package_modules() -> list[tuple[str, Path]]:
+    """Every module of the package in this checkout: (dotted name, source file)."""
+    found = []
+    for path in sorted((ROOT / "rnnctx_utils").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        found.append((".".join(parts[:-1] if parts[-1] == "__init__" else parts), path))
+    return found
+
+
+@pytest.mark.parametrize(("module", "path"), _package_modules(),
+                         ids=[name for name, _ in _package_modules()])
+def test_every_package_module_imports_from_this_checkout(module: str, path: Path) -> None:
+    """Each module imports, and from this working tree: an editable install pointing at
+    another copy (or a stale wheel in site-packages) would test code that is not this one."""
+    imported = importlib.import_module(module)
+    assert imported.__name__ == module
+    assert imported.__file__ is not None and Path(imported.__file__).resolve() == path.resolve()
+
+
+def test_module_scan_sees_the_package() -> None:
+    names = {name for name, _ in _package_modules()}
+    assert {"rnnctx_utils", "rnnctx_utils.config", "rnnctx_utils.plots",
+            "rnnctx_utils.plots.style"} <= names
 
 
 def test_package_init_is_light() -> None:

@@ -280,11 +280,30 @@ def test_linearization_error_vanishes_for_a_linear_system():
     assert errors.max() < 1e-5
 
 
-def test_blas_threads_restores_the_setting():
+def _numpy_blas_name() -> str:
+    config = np.show_config(mode="dicts")
+    return str(config["Build Dependencies"]["blas"]["name"]).lower()
+
+
+def test_blas_threads_sets_and_restores_numpys_openblas():
+    """With NumPy built on OpenBLAS the scan of /proc/self/maps must find it (an empty list
+    would make ``blas_threads`` a silent no-op), the block must run at the requested count and
+    the old count must come back. Elsewhere there is nothing to control: skip."""
+    if "openblas" not in _numpy_blas_name():
+        pytest.skip(f"NumPy uses {_numpy_blas_name()!r}, not OpenBLAS: nothing to control")
     controls = lin._openblas_thread_controls()
+    assert controls, "NumPy's OpenBLAS is loaded but _openblas_thread_controls found none"
     before = [get() for get, _ in controls]
-    with lin.blas_threads(1):
-        assert all(get() == 1 for get, _ in controls)
+    # a count different from the current one, so that the check inside the block has teeth
+    wanted = 2 if all(b == 1 for b in before) else 1
+    with lin.blas_threads(wanted):
+        assert [get() for get, _ in controls] == [wanted] * len(controls)
+        # the setting is the library's own: a fresh lookup reads the same value
+        assert [get() for get, _ in lin._openblas_thread_controls()] == [wanted] * len(controls)
+    assert [get() for get, _ in controls] == before
+    # restored on the way out of an exception too
+    with pytest.raises(RuntimeError), lin.blas_threads(wanted):
+        raise RuntimeError
     assert [get() for get, _ in controls] == before
 
 
