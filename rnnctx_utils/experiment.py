@@ -74,9 +74,16 @@ class TrainedModel:
         """The cell's functions (:func:`rnnctx_utils.cells.get_cell`)."""
         return cells.get_cell(self.config.cell)
 
-    def step_function(self) -> Callable[[jax.Array, jax.Array], jax.Array]:
-        """``F(h [S], x [E]) -> h_next [S]`` with the trained parameters bound."""
+    @functools.cached_property
+    def _bound_step(self) -> Callable[[jax.Array, jax.Array], jax.Array]:
         return models.bound_step(self.params, self.config.cell)
+
+    def step_function(self) -> Callable[[jax.Array, jax.Array], jax.Array]:
+        """``F(h [S], x [E]) -> h_next [S]`` with the trained parameters bound.
+
+        The same function object on every call: the analysis kernels are jitted with ``F``
+        static (hashed by identity), so a new closure per call would compile them again."""
+        return self._bound_step
 
     def embed(self, words: list[str]) -> jax.Array:
         """Embedding vectors [len(words), E] (unknown words get the ``<unk>`` row)."""
