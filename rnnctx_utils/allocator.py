@@ -16,14 +16,17 @@ the process keeps freed memory instead of returning it to the system, and large 
 changing sizes leave holes in the one heap (IMDB training peaks at 2.5 GB instead of 1.5 GB);
 all threads share one arena's lock (a few allocations per jitted call here).
 
-:func:`keep_freed_memory` runs when ``rnnctx_utils`` is imported. It takes effect only for
+:func:`keep_freed_memory` is an opt-in: importing ``rnnctx_utils`` does not call it (a library
+must not change its importer's allocator). A script calls it before its first JAX computation;
+it takes effect only for
 threads that allocate for the first time after it, and only while the process has had few
 threads: JAX's worker threads must not have started (no JAX computation before the import), and
 a process that already runs other threads (a Jupyter kernel) hands new threads its existing
 arenas in turn. A process started with :data:`GLIBC_TUNABLES` in its environment has the same
-settings from its first instruction, in every thread; ``make book``, ``make test`` and
-``make benchmarks`` start their processes so (measured in a process with 3 threads before the
-import: 57,000 page faults per step with the import alone, none with the variable).
+settings from its first instruction, in every thread; ``make book``, ``make test``,
+``make benchmarks`` and ``make lab`` start their processes so (measured in a process with 3
+threads before the call: 57,000 page faults per step with the call alone, none with the
+variable).
 ``RNNCTX_MALLOC_REUSE=0`` turns both off. glibc (Linux) only; elsewhere nothing changes.
 """
 

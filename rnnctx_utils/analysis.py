@@ -21,6 +21,7 @@ import numpy as np
 
 from rnnctx_utils import fixed_points as fp
 from rnnctx_utils import progress
+from rnnctx_utils.network import as_network
 
 # Slow points: q < 1e-5 keeps points whose speed ‖F(h) − h‖ is below ~4.5e-3 per token,
 # slow enough that the state stays put for hundreds of tokens, while still covering the
@@ -59,35 +60,41 @@ class StateCloud:
 
     @property
     def accuracy(self) -> float:
-        """Accuracy of the RNN on these documents."""
+        """Accuracy of the RNN on these documents (nan without labels)."""
+        if np.any(self.labels < 0):
+            return float("nan")
         return float(np.mean((self.logits > 0) == (self.labels == 1)))
 
 
 def state_cloud(model: Any, n_docs: int | None = None, *, batch_size: int = 250,
-                split: str = "test") -> StateCloud:
-    """Run the trained network on the first ``n_docs`` documents of a split; keep every state.
+                split: str = "test", tokens: Any = None, lengths: Any = None,
+                labels: Any = None) -> StateCloud:
+    """Run the network on documents and keep every state.
 
     Args:
-        model: a :class:`~rnnctx_utils.experiment.TrainedModel`.
-        n_docs: documents to run (default ``model.config.n_analysis_docs``); fewer if the
-            split is smaller. Empty documents are skipped.
+        model: a :class:`~rnnctx_utils.network.Network` (or the book's ``TrainedModel``).
+        n_docs: documents to keep (default: all those passed, or the network's document
+            source's default: ``config.n_analysis_docs`` for the book's model). Empty
+            documents are skipped.
         batch_size: documents per forward pass (bounds memory).
-        split: ``"test"`` (the validation split when there is no test split) or ``"train"``
-            (more text for statistics that use no labels, such as the modifier scores).
+        split: without ``tokens``: which of the network's documents, ``"test"`` (the
+            validation split when there is no test split) or ``"train"`` (more text for
+            statistics that use no labels, such as the modifier scores).
+        tokens, lengths, labels: the documents: token ids [n, L], lengths [n], labels [n]
+            (0/1; without labels the cloud's accuracy is nan).
     """
-    from rnnctx_utils import experiment  # noqa: PLC0415  (loads the corpus: heavy)
-
-    cfg = model.config
-    n_docs = cfg.n_analysis_docs if n_docs is None else n_docs
-    splits = experiment.encoded_splits(cfg, model.vocab)
-    if split not in ("test", "train"):
-        raise ValueError(f"unknown split {split!r}; use 'test' or 'train'")
-    data = (splits.train.data if split == "train"
-            else splits.test.data if splits.test.data.n_docs else splits.valid.data)
-    keep = np.flatnonzero(np.asarray(data.lengths) > 0)[:n_docs]
-    tokens = np.asarray(data.tokens)[keep]
-    lengths = np.asarray(data.lengths)[keep]
-    labels = np.asarray(data.labels)[keep]
+    net = as_network(model)
+    if tokens is None:
+        if net.documents is None:
+            raise ValueError("this network has no document source: pass tokens=[n, L] and "
+                             "lengths=[n] (and labels=[n]) to state_cloud")
+        tokens, lengths, labels = net.documents(split, n_docs)
+    elif lengths is None:
+        raise ValueError("state_cloud: pass lengths=[n] with tokens=[n, L]")
+    tokens, lengths = np.asarray(tokens, np.int32), np.asarray(lengths, np.int32)
+    labels = np.full(len(lengths), -1) if labels is None else np.asarray(labels)
+    keep = np.flatnonzero(lengths > 0)[:n_docs]
+    tokens, lengths, labels = tokens[keep], lengths[keep], labels[keep]
     width = int(lengths.max())
     tokens = tokens[:, :width]
     states, logits = [], []
@@ -96,8 +103,8 @@ def state_cloud(model: Any, n_docs: int | None = None, *, batch_size: int = 250,
         for start in range(0, len(keep), batch_size):
             tok = tokens[start : start + batch_size]
             length = lengths[start : start + batch_size]
-            states.append(np.asarray(model.states(tok, length)))
-            logits.append(np.asarray(model.logits(tok, length)))
+            states.append(np.asarray(net.states(tok, length)))
+            logits.append(np.asarray(net.logits(tok, length)))
     all_states = np.concatenate(states)  # [n_docs, L, S]
     mask = np.arange(width)[None, :] < lengths[:, None]
     doc_of_state, step_of_state = np.nonzero(mask)
@@ -110,7 +117,7 @@ def state_cloud(model: Any, n_docs: int | None = None, *, batch_size: int = 250,
         labels=labels,
         tokens=tokens,
         lengths=lengths,
-        h0=np.asarray(model.params["h0"]),
+        h0=np.asarray(net.h0),
     )
 
 
@@ -160,9 +167,8 @@ def readout_coverage(readout: np.ndarray, visited_range: tuple[float, float]) ->
 
 
 def readout_values(model: Any, states: np.ndarray) -> np.ndarray:
-    """Readout w·h + b of states [n, S] -> [n]."""
-    w = np.asarray(model.params["readout_w"], np.float64)
-    return np.asarray(states, np.float64) @ w + float(model.params["readout_b"])
+    """Readout w·h + b of states [n, S] -> [n] (``model``: a Network or the book's model)."""
+    return as_network(model).readout(states)
 
 
 def line_attractor(
@@ -191,7 +197,7 @@ def line_attractor(
     cached = _load_cached(model, key)
     if cached is not None:
         return cached
-    n = model.config.n_fixed_point_seeds if n_seeds is None else n_seeds
+    n = _seeds(model, n_seeds)
     with progress.stage(f"fixed points: {n:,} seeds, slow points and exact roots"):
         result = _line_attractor(model, cloud, n_seeds, slow_tol, exact_tol, dedup_radius, seed)
     _store_cached(model, key, result)
@@ -199,7 +205,7 @@ def line_attractor(
 
 
 #: The modules whose sources and module-level settings enter every analysis cache key.
-_ANALYSIS_MODULES = ("analysis", "fixed_points", "linearize", "context", "modifiers")
+_ANALYSIS_MODULES = ("analysis", "fixed_points", "linearize", "context", "modifiers", "network")
 
 
 def module_settings() -> dict[str, Any]:
@@ -215,6 +221,19 @@ def module_settings() -> dict[str, Any]:
             if key.isupper() and isinstance(value, int | float | str | bool | tuple):
                 settings[f"{name}.{key}"] = value
     return settings
+
+
+#: Fixed-point seeds when neither the caller nor the book's configuration gives a number.
+FIXED_POINT_SEEDS = 1000
+
+
+def _seeds(model: Any, n_seeds: int | None) -> int:
+    """``n_seeds``, else the book's configured number (``TrainedModel.config``), else
+    :data:`FIXED_POINT_SEEDS`."""
+    if n_seeds is not None:
+        return n_seeds
+    config = getattr(model, "config", None)
+    return int(config.n_fixed_point_seeds) if config is not None else FIXED_POINT_SEEDS
 
 
 def _cache_key(model: Any, name: str, *parts: Any) -> str:
@@ -237,10 +256,10 @@ def _cache_key(model: Any, name: str, *parts: Any) -> str:
 def _load_cached(model: Any, key: str | None) -> Any:
     import pickle  # noqa: PLC0415
 
-    path = getattr(model, "path", None)
-    if key is None or path is None:
+    folder = as_network(model).cache_dir
+    if key is None or folder is None:
         return None
-    file = path.parent / "analysis" / path.name / f"{key}.pkl"
+    file = folder / f"{key}.pkl"
     if not file.exists():
         return None
     try:
@@ -254,10 +273,9 @@ def _store_cached(model: Any, key: str | None, value: Any) -> None:
     import os  # noqa: PLC0415
     import pickle  # noqa: PLC0415
 
-    path = getattr(model, "path", None)
-    if key is None or path is None:
+    folder = as_network(model).cache_dir
+    if key is None or folder is None:
         return
-    folder = path.parent / "analysis" / path.name
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{key}.{os.getpid()}.tmp"
     with tmp.open("wb") as handle:
@@ -269,22 +287,22 @@ def _line_attractor(model: Any, cloud: StateCloud, n_seeds: int | None, slow_tol
                     exact_tol: float, dedup_radius: float, seed: int) -> LineAttractor:
     from rnnctx_utils import context  # noqa: PLC0415
 
-    cfg = model.config
-    n_seeds = cfg.n_fixed_point_seeds if n_seeds is None else n_seeds
+    net = as_network(model)
+    n_seeds = _seeds(model, n_seeds)
     rng = np.random.default_rng(seed)
     pick = rng.choice(cloud.states.shape[0], size=min(n_seeds, cloud.states.shape[0]),
                       replace=False)
     seeds = cloud.states[pick] + 0.01 * rng.standard_normal((pick.size, cloud.states.shape[1]))
-    F = model.step_function()
-    slow_all = fp.find_fixed_points(F, seeds, tol=slow_tol, method="slow", n_inputs=cfg.n_embed)
+    F = net.step
+    slow_all = fp.find_fixed_points(F, seeds, tol=slow_tol, method="slow", n_inputs=net.n_inputs)
     slow = fp.deduplicate(slow_all.subset(slow_all.converged), radius=dedup_radius)
     cleaned = fp.remove_outliers(slow) if len(slow) > 2 else None
     slow = cleaned.result if cleaned is not None else slow
     exact_all = fp.find_fixed_points(F, seeds, tol=exact_tol, method="exact",
-                                     n_inputs=cfg.n_embed)
+                                     n_inputs=net.n_inputs)
     roots = fp.deduplicate(exact_all.subset(exact_all.converged), radius=dedup_radius)
-    w = np.asarray(model.params["readout_w"], np.float64)
-    coordinate = fp.manifold_coordinate(slow.points, w, float(model.params["readout_b"]))
+    w = np.asarray(net.readout_w, np.float64)
+    coordinate = fp.manifold_coordinate(slow.points, w, net.readout_b)
     visited = readout_values(model, cloud.states)
     direction = np.asarray(context.manifold_direction(jnp.asarray(slow.points), jnp.asarray(w)))
     return LineAttractor(
@@ -339,17 +357,18 @@ def probe_readouts(model: Any, sentences: list[str]) -> list[ProbeReadout]:
     """Run the trained network on each sentence and keep the readout after every token."""
     from rnnctx_utils import text  # noqa: PLC0415
 
+    net = as_network(model)
     out = []
     for sentence in sentences:
         tokens = text.tokenize(sentence)
-        ids = np.asarray([model.vocab.encode(tokens)], np.int32)
-        states = np.asarray(model.states(ids, np.asarray([len(tokens)], np.int32)))[0]
+        ids = np.asarray([net.vocab.encode(tokens)], np.int32)
+        states = np.asarray(net.states(ids, np.asarray([len(tokens)], np.int32)))[0]
         out.append(ProbeReadout(
             sentence=sentence,
             tokens=tuple(tokens),
-            known=np.asarray([t in model.vocab for t in tokens]),
-            logits=readout_values(model, states),
-            logit_h0=float(readout_values(model, np.asarray(model.params["h0"])[None])[0]),
+            known=np.asarray([t in net.vocab for t in tokens]),
+            logits=net.readout(states),
+            logit_h0=float(net.readout(net.h0[None])[0]),
         ))
     return out
 
@@ -390,8 +409,9 @@ def readout_zero_line(model: Any, components: PCA, pc1_range: tuple[float, float
     A point mean + a·pc1 + b·pc2 has readout c + a·w₁ + b·w₂ with c = w·mean + bias and
     w_i = w·pc_i; solving for b over ``pc1_range`` gives the line. Returns (a [2], b [2]).
     """
-    w = np.asarray(model.params["readout_w"], np.float64)
-    c = float(w @ components.mean + float(model.params["readout_b"]))
+    net = as_network(model)
+    w = np.asarray(net.readout_w, np.float64)
+    c = float(w @ components.mean + net.readout_b)
     w1, w2 = components.project_direction(w)[:2]
     a = np.asarray(pc1_range, np.float64)
     return a, -(c + a * w1) / w2
@@ -493,19 +513,21 @@ def linearized_accuracy(model: Any, attractor: LineAttractor, cloud: StateCloud,
 
     from rnnctx_utils import linearize  # noqa: PLC0415
 
-    F = model.step_function()
+    net = as_network(model)
+    F = net.step
     points = np.asarray(attractor.slow.points, np.float32)
-    offsets = np.asarray(jax.vmap(lambda h: F(h, jnp.zeros(model.config.n_embed)))(
+    offsets = np.asarray(jax.vmap(lambda h: F(h, jnp.zeros(net.n_inputs)))(
         jnp.asarray(points))) - points
     run = linearize.jitted(_linearized_rollout_kernel, F)
-    h0 = jnp.asarray(model.params["h0"])
+    h0 = jnp.asarray(net.h0)
+    embedding = jnp.asarray(net.embedding)
     finals = []
     for start in range(0, cloud.n_docs, batch_size):
         tok = jnp.asarray(cloud.tokens[start : start + batch_size])
-        xs = model.params["embedding"][tok]
+        xs = embedding[tok]
         finals.append(np.asarray(run(jnp.asarray(points), jnp.asarray(offsets, jnp.float32), h0,
                                      xs, jnp.asarray(cloud.lengths[start : start + batch_size]))))
-    logits_linear = readout_values(model, np.concatenate(finals))
+    logits_linear = net.readout(np.concatenate(finals))
     positive = cloud.labels == 1
     return LinearizedAccuracy(
         logits_linear=logits_linear,
@@ -528,7 +550,7 @@ def trajectory_transitions(model: Any, cloud: StateCloud, max_transitions: int |
     first = cloud.step_of_state == 0
     before[first] = cloud.h0
     ids = cloud.tokens[cloud.doc_of_state, cloud.step_of_state]
-    inputs = np.asarray(model.params["embedding"])[ids]
+    inputs = np.asarray(as_network(model).embedding)[ids]
     if max_transitions is not None and before.shape[0] > max_transitions:
         pick = np.sort(np.random.default_rng(seed).choice(before.shape[0], max_transitions,
                                                           replace=False))
@@ -568,18 +590,18 @@ def attractor_modes(model: Any, attractor: LineAttractor, n_points: int | None =
 
     points = (attractor.points if n_points is None
               else reference_points(attractor, n_points))
-    F = model.step_function()
-    n_in = model.config.n_embed
+    net = as_network(model)
+    F, n_in = net.step, net.n_inputs
     jac = linearize.recurrent_jacobians(F, points, None, n_inputs=n_in, float64=True)
     modes = linearize.eigenmodes(jac, top_k=top_k)
     right = np.real(modes.right[:, :, 0])
     left = np.real(modes.left[:, 0, :])
-    w = np.asarray(model.params["readout_w"], np.float64)
+    w = np.asarray(net.readout_w, np.float64)
     sign = np.where(right @ w < 0, -1.0, 1.0)[:, None]
-    order = np.argsort(readout_values(model, points))
+    order = np.argsort(net.readout(points))
     return AttractorModes(
         points=points[order],
-        readout=readout_values(model, points)[order],
+        readout=net.readout(points)[order],
         eigenvalues=modes.eigenvalues[order],
         time_constants=modes.time_constants[order],
         right_top=(right * sign)[order],
@@ -653,13 +675,17 @@ def class_size(weights: np.ndarray, *, k: float = 3.0, floor: int = 10, cap: int
 def word_classes(model: Any, n: int | None = None, *, min_id: int = 2) -> WordClasses:
     """The ``n`` most positive, most negative and most neutral words of the BoW baseline
     (``<pad>``/``<unk>`` excluded); ``n`` by default from :func:`class_size`."""
-    weights = np.asarray(model.bow_params["weights"], np.float64)
+    net = as_network(model)
+    if net.token_valence is None:
+        raise ValueError("word_classes needs the network's token_valence (a linear baseline's "
+                         "weight per token)")
+    weights = np.asarray(net.token_valence, np.float64)
     ids = np.arange(min_id, weights.size)
     if n is None:
         n = class_size(weights[ids])
     order = ids[np.argsort(weights[ids])]
     neutral = ids[np.argsort(np.abs(weights[ids]))][:n]
-    tokens = model.vocab.tokens
+    tokens = net.vocab.tokens
 
     def words(index: np.ndarray) -> tuple[str, ...]:
         return tuple(tokens[i] for i in index)
@@ -674,7 +700,7 @@ def input_projections(model: Any, left: np.ndarray, input_jacobian: np.ndarray,
                       words: tuple[str, ...] | list[str]) -> np.ndarray:
     """l_1ᵀ J_inp x_w for each word: how far one token pushes the state along the integrating
     mode. left: [S]; input_jacobian: [S, E]; returns [len(words)]."""
-    x = np.asarray(model.embed(list(words)), np.float64)
+    x = np.asarray(as_network(model).inputs(list(words)), np.float64)
     return x @ (np.asarray(input_jacobian, np.float64).T @ np.asarray(left, np.float64))
 
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from rnnctx_utils import artifacts, cells, models, train
 from rnnctx_utils.config import Config
+from rnnctx_utils.network import Network
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,46 @@ class TrainedModel:
         """The cell's functions (:func:`rnnctx_utils.cells.get_cell`)."""
         return cells.get_cell(self.config.cell)
 
-    def step_function(self) -> Callable[[jax.Array, jax.Array], jax.Array]:
-        """``F(h [S], x [E]) -> h_next [S]`` with the trained parameters bound."""
+    @functools.cached_property
+    def _bound_step(self) -> Callable[[jax.Array, jax.Array], jax.Array]:
         return models.bound_step(self.params, self.config.cell)
+
+    def step_function(self) -> Callable[[jax.Array, jax.Array], jax.Array]:
+        """``F(h [S], x [E]) -> h_next [S]`` with the trained parameters bound.
+
+        The same function object on every call: the analysis kernels are jitted with ``F``
+        static (hashed by identity), so a new closure per call would compile them again."""
+        return self._bound_step
+
+    @functools.cached_property
+    def network(self) -> Network:
+        """The trained classifier as the analyses see it (:class:`~rnnctx_utils.network.Network`):
+        its bound step, h0, readout, embedding, vocabulary, bag-of-words weights, the analysis
+        cache folder next to the cached model, its fast forward pass and its corpus's
+        documents. One object per model, so the step function is bound once."""
+        return Network(
+            step=self.step_function(), h0=np.asarray(self.params["h0"]),
+            readout_w=np.asarray(self.params["readout_w"]),
+            readout_b=float(self.params["readout_b"]),
+            embedding=np.asarray(self.params["embedding"]), vocab=self.vocab,
+            token_valence=np.asarray(self.bow_params["weights"]),
+            cache_dir=None if self.path is None else self.path.parent / "analysis" / self.path.name,
+            states_fn=self.states, logits_fn=self.logits, documents=self.documents)
+
+    def documents(self, split: str, n_docs: int | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The first ``n_docs`` non-empty documents of a split of the model's corpus (default
+        ``config.n_analysis_docs``): ``"test"`` (the validation split when there is no test
+        split) or ``"train"``. Returns (tokens [n, L] int32, lengths [n], labels [n])."""
+        if split not in ("test", "train"):
+            raise ValueError(f"unknown split {split!r}; use 'test' or 'train'")
+        n_docs = self.config.n_analysis_docs if n_docs is None else n_docs
+        splits = encoded_splits(self.config, self.vocab)
+        data = (splits.train.data if split == "train"
+                else splits.test.data if splits.test.data.n_docs else splits.valid.data)
+        keep = np.flatnonzero(np.asarray(data.lengths) > 0)[:n_docs]
+        return (np.asarray(data.tokens)[keep], np.asarray(data.lengths)[keep],
+                np.asarray(data.labels)[keep])
 
     def embed(self, words: list[str]) -> jax.Array:
         """Embedding vectors [len(words), E] (unknown words get the ``<unk>`` row)."""

@@ -47,6 +47,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rnnctx_utils import context, progress
+from rnnctx_utils.network import as_network
 from rnnctx_utils.position import PositionSplit, position_split
 
 # Defaults shared by chapters 4–6 (change them here, never in one chapter only).
@@ -251,14 +252,15 @@ class TimingAnalysis:
 
 
 def _step_and_inputs(model: Any) -> tuple[Any, np.ndarray, np.ndarray]:
-    """(F, embedding [V, E] float32, readout_w [S] float32) of a trained model."""
-    return (model.step_function(), np.asarray(model.params["embedding"], np.float32),
-            np.asarray(model.params["readout_w"], np.float32))
+    """(F, embedding [V, E] float32, readout_w [S] float32) of a network."""
+    net = as_network(model)
+    return (net.step, np.asarray(net.embedding, np.float32),
+            np.asarray(net.readout_w, np.float32))
 
 
 def scored_words(model: Any) -> tuple[str, ...]:
     """The tokens scored: the vocabulary without ``<pad>`` and ``<unk>`` (vocab order)."""
-    return tuple(model.vocab.tokens[2:])
+    return tuple(as_network(model).vocab.tokens[2:])
 
 
 def probe_words(model: Any, attractor: Any, *, n_frequent: int = N_FREQUENT,
@@ -269,21 +271,26 @@ def probe_words(model: Any, attractor: Any, *, n_frequent: int = N_FREQUENT,
     ‖F(h_ref, x) − h_ref‖ over the reference points is smallest (it moves the state least; a
     low M5 score alone would also pick valence words, which move the state *along* the line).
     valence: ``"good"`` if in the vocabulary, else the frequent token with the largest
-    bag-of-words weight.
+    bag-of-words weight (the network's ``token_valence``), else the one whose deflection moves
+    the readout up the most.
     """
     from rnnctx_utils import analysis  # noqa: PLC0415
 
-    F, embedding, _ = _step_and_inputs(model)
-    words = scored_words(model)[:n_frequent]
+    net = as_network(model)
+    F, embedding, readout_w = _step_and_inputs(net)
+    words = scored_words(net)[:n_frequent]
     ids = np.arange(2, 2 + len(words))
     h_refs = analysis.reference_points(attractor, n_refs)
-    moves = np.linalg.norm(context.deflections(F, h_refs, embedding[ids]), axis=-1).mean(axis=1)
+    deflections = context.deflections(F, h_refs, embedding[ids])
+    moves = np.linalg.norm(deflections, axis=-1).mean(axis=1)
     filler = words[int(np.argmin(moves))]
-    if "good" in model.vocab.tokens:
+    if "good" in net.vocab.tokens:
         valence = "good"
-    else:
-        weights = np.asarray(model.bow_params["weights"], np.float64)[ids]
+    elif net.token_valence is not None:
+        weights = np.asarray(net.token_valence, np.float64)[ids]
         valence = words[int(np.argmax(weights))]
+    else:
+        valence = words[int(np.argmax((np.asarray(deflections) @ readout_w).mean(axis=1)))]
     return ProbeWords(filler=filler, valence=valence)
 
 
@@ -359,7 +366,7 @@ def modifier_analysis(
     take minutes.
 
     Args:
-        model: a :class:`~rnnctx_utils.experiment.TrainedModel`.
+        model: a :class:`~rnnctx_utils.network.Network` (or the book's ``TrainedModel``).
         attractor: its :class:`~rnnctx_utils.analysis.LineAttractor`.
         cloud: its :class:`~rnnctx_utils.analysis.StateCloud` (the documents whose token
             occurrences the in-context score uses); default ``analysis.state_cloud(model)``.
@@ -374,15 +381,16 @@ def modifier_analysis(
     """
     from rnnctx_utils import analysis  # noqa: PLC0415
 
-    cloud = analysis.state_cloud(model) if cloud is None else cloud
-    n_extra = extra_scoring_docs(model, cloud) if more_text else 0
+    net = as_network(model)
+    cloud = analysis.state_cloud(net) if cloud is None else cloud
+    n_extra = extra_scoring_docs(net, cloud) if more_text and net.documents is not None else 0
     key = analysis._cache_key(model, "modifier_analysis", np.asarray(cloud.tokens),
                               np.asarray(cloud.lengths), np.asarray(attractor.points), n_refs,
                               min_tokens, variance, min_occurrences, n_extra)
     cached = analysis._load_cached(model, key)
     if cached is not None:
         return cached
-    with progress.stage(f"modifier scores: {len(model.vocab):,} tokens, "
+    with progress.stage(f"modifier scores: {len(net.vocab):,} tokens, "
                         f"{int(np.sum(cloud.lengths)):,} occurrences"):
         result = _modifier_analysis(model, attractor, cloud, n_refs, min_tokens, variance,
                                     min_occurrences, n_extra)
@@ -395,7 +403,7 @@ def extra_scoring_docs(model: Any, cloud: Any) -> int:
     it averages over min(SCORE_OCCURRENCES_PER_WORD × V, MAX_SCORE_OCCURRENCES) occurrences
     (0 when the analysis documents hold enough; estimated from their mean length)."""
     have = int(np.sum(np.maximum(np.asarray(cloud.lengths) - 1, 0)))
-    want = min(SCORE_OCCURRENCES_PER_WORD * len(model.vocab), MAX_SCORE_OCCURRENCES)
+    want = min(SCORE_OCCURRENCES_PER_WORD * len(as_network(model).vocab), MAX_SCORE_OCCURRENCES)
     if have >= want:
         return 0
     per_doc = max(have / max(len(cloud.lengths), 1), 1.0)
@@ -406,18 +414,19 @@ def _modifier_analysis(model: Any, attractor: Any, cloud: Any, n_refs: int, min_
                        variance: float, min_occurrences: int, n_extra: int) -> ModifierAnalysis:
     from rnnctx_utils import analysis  # noqa: PLC0415
 
-    F, embedding, readout_w = _step_and_inputs(model)
-    words = scored_words(model)
+    net = as_network(model)
+    F, embedding, readout_w = _step_and_inputs(net)
+    words = scored_words(net)
     inputs = embedding[2:]
     h_refs = np.asarray(analysis.reference_points(attractor, n_refs), np.float32)
     points = np.asarray(attractor.points, np.float32)
     jacobian = context.modifier_scores(F, h_refs, inputs, points, readout_w)
-    probes = probe_words(model, attractor, n_refs=n_refs)
-    vocab_id = model.vocab.id
+    probes = probe_words(net, attractor, n_refs=n_refs)
+    vocab_id = net.token_id
     occ = occurrences(cloud, vocab_id(probes.filler))
     n_scored_docs = len(cloud.lengths)
     if n_extra:
-        extra = analysis.state_cloud(model, n_extra, split="train")
+        extra = analysis.state_cloud(net, n_extra, split="train")
         more = occurrences(extra, vocab_id(probes.filler))
         occ = Occurrences(*(np.concatenate([a, b]) for a, b in zip(occ, more, strict=True)))
         n_scored_docs += len(extra.lengths)
@@ -469,7 +478,7 @@ def mean_deflections(model: Any, found: ModifierAnalysis, words: tuple[str, ...]
     """[k, S] each word's deflection F(h_ref, x_w) − h_ref, manifold direction removed, averaged
     over the reference points."""
     F, embedding, _ = _step_and_inputs(model)
-    inputs = embedding[[model.vocab.id(w) for w in words]]
+    inputs = embedding[[as_network(model).token_id(w) for w in words]]
     return context.deflections(F, found.h_refs, inputs, found.manifold_direction).mean(axis=1)
 
 
@@ -574,7 +583,7 @@ def timing_analysis(
     eigenmode time constants, position gains and h0's projection.
 
     Args:
-        model: a :class:`~rnnctx_utils.experiment.TrainedModel`.
+        model: a :class:`~rnnctx_utils.network.Network` (or the book's ``TrainedModel``).
         attractor: its :class:`~rnnctx_utils.analysis.LineAttractor`.
         found: :func:`modifier_analysis` of the same model.
         words: modifiers to analyse (default ``found.modifiers``).
@@ -585,9 +594,10 @@ def timing_analysis(
     """
     import jax.numpy as jnp  # noqa: PLC0415
 
-    F, embedding, readout_w = _step_and_inputs(model)
+    net = as_network(model)
+    F, embedding, readout_w = _step_and_inputs(net)
     words = found.modifiers if words is None else tuple(words)
-    vocab_id = model.vocab.id
+    vocab_id = net.token_id
     inputs = embedding[[vocab_id(w) for w in words]]
     x_filler = embedding[vocab_id(found.probes.filler)]
     x_valence = embedding[vocab_id(found.probes.valence)]
@@ -617,15 +627,15 @@ def timing_analysis(
     centre = found.attractor_points.mean(axis=0)
     axes = np.stack([found.manifold_direction, found.subspace.components[:, 0]], axis=1)
     trajectories = (states - centre) @ axes
-    position = context.position_gains(F, np.asarray(model.params["h0"]), readout_w, x_valence,
+    position = context.position_gains(F, net.h0, readout_w, x_valence,
                                       x_filler, n_position_tokens)
     # the single-length gains tie the start to the end; the split unties them
     half = n_position_tokens // 2
     begin = _signed_fit(position.gain_from_start - 1.0, position.position, half)
     end = _signed_fit(position.gain_from_end - 1.0, position.position, half)
-    split = position_split(F, np.asarray(model.params["h0"]), readout_w, x_valence, x_filler)
+    split = position_split(F, net.h0, readout_w, x_valence, x_filler)
     h0_projection = context.initial_state_projection(
-        np.asarray(model.params["h0"]), found.attractor_points, basis)
+        net.h0, found.attractor_points, basis)
     return TimingAnalysis(
         words=words, k=k, distance=distance,
         distance_amplitude=np.array([f.amplitude for f in distance_fits]),

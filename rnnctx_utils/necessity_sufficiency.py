@@ -463,11 +463,15 @@ def line_memory_verdict(top_eigenvalues: np.ndarray, mean_doc_len: float) -> tup
 
 def rnn_correct(model: Any, tokens: np.ndarray, lengths: np.ndarray, labels: np.ndarray,
                 *, batch_size: int = 1000) -> np.ndarray:
-    """[n] bool per-document correctness of a :class:`~rnnctx_utils.experiment.TrainedModel`."""
+    """[n] bool per-document correctness of a :class:`~rnnctx_utils.network.Network` (or the
+    book's model)."""
+    from rnnctx_utils.network import as_network  # noqa: PLC0415
+
+    net = as_network(model)
     out = []
     for start in range(0, len(labels), batch_size):
         stop = start + batch_size
-        out.append(np.asarray(model.logits(tokens[start:stop], lengths[start:stop])) > 0)
+        out.append(np.asarray(net.logits(tokens[start:stop], lengths[start:stop])) > 0)
     return np.concatenate(out) == (np.asarray(labels) == 1)
 
 

@@ -415,13 +415,15 @@ def trained_toy_model(
 ) -> ToyModel:
     """The trained toy GRU for ``settings``: loaded from the cache, or trained and cached.
 
-    The entry's name holds the digest of every setting and of the package source, so a change
-    to either retrains (see :mod:`rnnctx_utils.artifacts`).
+    The entry's name holds the digest of every setting and of the toy's training code
+    (:data:`rnnctx_utils.artifacts.TOY_TRAINING_MODULES`), so a change to either retrains.
     """
     from rnnctx_utils import artifacts
 
     key = settings_digest(settings)
-    entry = artifacts.load_entry(key)
+    # the toy's own code digest, taken before training (artifacts.TOY_TRAINING_MODULES)
+    source = artifacts.source_digest(modules=artifacts.TOY_TRAINING_MODULES)
+    entry = artifacts.load_entry(key, source)
     if entry is not None:
         records = entry.records
         history = {name: np.asarray(values) for name, values in records["history"].items()}
@@ -433,6 +435,7 @@ def trained_toy_model(
         {"params": model.params},
         {"settings": settings.to_dict(), "train_seconds": model.train_seconds,
          "history": {name: values.tolist() for name, values in model.history.items()}},
+        source=source,
     )
     return model
 

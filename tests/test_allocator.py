@@ -1,7 +1,7 @@
 """rnnctx_utils.allocator: freed memory is reused (no fresh page faults), and can be turned off.
 
 Each case runs in a fresh interpreter: glibc's settings are per process and must be made
-before any thread takes an arena, exactly as on ``import rnnctx_utils``.
+before any thread takes an arena; ``import rnnctx_utils`` alone changes nothing (opt-in).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ PROBE = """
 import ctypes, resource, threading
 import rnnctx_utils
 from rnnctx_utils import allocator
+applied = allocator.keep_freed_memory()  # the opt-in, before any thread allocates
 libc = ctypes.CDLL("libc.so.6")
 libc.malloc.restype = ctypes.c_void_p
 libc.free.argtypes = [ctypes.c_void_p]
@@ -40,8 +41,12 @@ for _ in range(2):
     worker = threading.Thread(target=round_trip)
     worker.start()
     worker.join()
-print(allocator.keep_freed_memory(), faults[1])
+print(applied, faults[1])
 """
+
+# Only imports the package: a library must leave its importer's allocator as it found it.
+IMPORT_ONLY_PROBE = PROBE.replace(
+    "applied = allocator.keep_freed_memory()", "applied = allocator._applied is not None")
 
 
 # A process that already runs threads which allocated (a Jupyter kernel) before the import.
@@ -81,6 +86,14 @@ def test_freed_block_is_reused_without_page_faults() -> None:
 
 
 @pytest.mark.skipif(not GLIBC, reason="the settings are glibc's")
+def test_importing_the_package_leaves_the_allocator_alone() -> None:
+    applied, faults = _probe(None, script=IMPORT_ONLY_PROBE)
+    assert applied == "False"
+    # glibc's default: the thread arena maps a fresh block and every page faults once.
+    assert faults >= 0.9 * BLOCK_PAGES
+
+
+@pytest.mark.skipif(not GLIBC, reason="the settings are glibc's")
 def test_turned_off_every_block_faults_every_page() -> None:
     applied, faults = _probe("0")
     assert applied == "False"
@@ -106,7 +119,8 @@ def test_makefile_starts_processes_with_the_same_tunables() -> None:
 
 def test_bad_setting_is_a_clear_error() -> None:
     env = dict(os.environ, **{allocator.ENV_VARIABLE: "yes"})
-    result = subprocess.run([sys.executable, "-c", "import rnnctx_utils"], env=env,
+    script = "from rnnctx_utils import allocator; allocator.keep_freed_memory()"
+    result = subprocess.run([sys.executable, "-c", script], env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "RNNCTX_MALLOC_REUSE='yes': use 1" in result.stderr

@@ -7,72 +7,43 @@ e₁, and the linearization is exact.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from rnnctx_utils import analysis, linearize
+from rnnctx_utils import analysis, linearize, text
 from rnnctx_utils import fixed_points as fp
+from rnnctx_utils.network import Network
 
 A = np.diag([1.0, 0.5, 0.2])
 B = np.array([[1.0], [0.3], [-0.2]])
 
 
-@dataclass(frozen=True)
-class _Vocab:
-    tokens: tuple[str, ...]
+def _model() -> Network:
+    """The linear integrator as a Network (E = 1, S = 3); vocabulary: <pad>, <unk>, good (+1),
+    bad (−1), meh (0)."""
+    a, b = jnp.asarray(A, jnp.float32), jnp.asarray(B, jnp.float32)
 
-    def id(self, token: str) -> int:
-        return self.tokens.index(token) if token in self.tokens else 1
+    def F(h: jax.Array, x: jax.Array) -> jax.Array:
+        return a @ h + b @ x
 
-    def __contains__(self, token: object) -> bool:
-        return token in self.tokens
-
-
-@dataclass(frozen=True)
-class _LinearModel:
-    """Duck-typed TrainedModel of a linear integrator (E = 1, S = 3)."""
-
-    params: dict[str, Any]
-    config: Any
-    vocab: _Vocab
-    path: Any = None
-
-    def step_function(self) -> Any:
-        a, b = jnp.asarray(A, jnp.float32), jnp.asarray(B, jnp.float32)
-
-        def F(h: jax.Array, x: jax.Array) -> jax.Array:
-            return a @ h + b @ x
-
-        return F
-
-    def embed(self, words: list[str]) -> jax.Array:
-        return self.params["embedding"][jnp.asarray([self.vocab.id(w) for w in words])]
+    embedding = np.asarray([[0.0], [0.0], [1.0], [-1.0], [0.0]], np.float32)
+    return Network(step=F, h0=np.zeros(3, np.float32),
+                   readout_w=np.asarray([1.0, 0.0, 0.0], np.float32), embedding=embedding,
+                   vocab=text.Vocab(("<pad>", "<unk>", "good", "bad", "meh")))
 
 
-def _model() -> _LinearModel:
-    # vocabulary: <pad>, <unk>, good (+1), bad (−1), meh (0)
-    embedding = jnp.asarray([[0.0], [0.0], [1.0], [-1.0], [0.0]], jnp.float32)
-    params = {"embedding": embedding, "h0": jnp.zeros(3, jnp.float32),
-              "readout_w": jnp.asarray([1.0, 0.0, 0.0], jnp.float32),
-              "readout_b": jnp.asarray(0.0, jnp.float32)}
-    config = SimpleNamespace(n_fixed_point_seeds=40, n_embed=1, cell="linear")
-    return _LinearModel(params, config, _Vocab(("<pad>", "<unk>", "good", "bad", "meh")))
-
-
-def _cloud(model: _LinearModel) -> analysis.StateCloud:
+def _cloud(model: Network) -> analysis.StateCloud:
     """Run the linear model by hand on random documents (the exact reference)."""
     rng = np.random.default_rng(0)
     lengths = rng.integers(5, 12, size=30).astype(np.int32)
     tokens = np.zeros((30, 12), np.int32)
     for i, n in enumerate(lengths):
         tokens[i, :n] = rng.integers(2, 5, size=n)
-    emb = np.asarray(model.params["embedding"], np.float64)
+    emb = np.asarray(model.embedding, np.float64)
     states = np.zeros((30, 12, 3))
     for i, n in enumerate(lengths):
         h = np.zeros(3)
@@ -91,7 +62,7 @@ def _cloud(model: _LinearModel) -> analysis.StateCloud:
 def test_line_attractor_of_a_linear_integrator() -> None:
     model = _model()
     cloud = _cloud(model)
-    att = analysis.line_attractor(model, cloud, cache=False)
+    att = analysis.line_attractor(model, cloud, n_seeds=40, cache=False)
     # Every slow point lies on the line h₂ = h₃ = 0 up to the slow tolerance (speed² / 2 < 1e-5)
     assert len(att.slow) >= 10
     assert np.abs(att.points[:, 1:]).max() < 1e-2
@@ -105,7 +76,7 @@ def test_line_attractor_of_a_linear_integrator() -> None:
 
 def test_attractor_modes_and_input_projections() -> None:
     model = _model()
-    att = analysis.line_attractor(model, _cloud(model), cache=False)
+    att = analysis.line_attractor(model, _cloud(model), n_seeds=40, cache=False)
     modes = analysis.attractor_modes(model, att, n_points=5)
     n = len(modes.readout)
     np.testing.assert_allclose(np.abs(modes.eigenvalues), np.tile([1.0, 0.5, 0.2], (n, 1)),
@@ -122,7 +93,7 @@ def test_attractor_modes_and_input_projections() -> None:
 def test_linearized_system_of_a_linear_model_is_exact() -> None:
     model = _model()
     cloud = _cloud(model)
-    att = analysis.line_attractor(model, cloud, cache=False)
+    att = analysis.line_attractor(model, cloud, n_seeds=40, cache=False)
     result = analysis.linearized_accuracy(model, att, cloud)
     np.testing.assert_allclose(result.logits_linear, cloud.logits, atol=1e-4)
     assert result.agreement == 1.0 and result.accuracy_linear == result.accuracy_rnn == 1.0
@@ -164,13 +135,14 @@ def test_readout_coverage_clips_to_the_visited_range() -> None:
 
 
 def test_readout_zero_line_has_zero_readout() -> None:
-    model = SimpleNamespace(params={"readout_w": np.array([1.0, 2.0, 0.5]), "readout_b": 0.3})
+    model = Network(step=lambda h, x: h, h0=np.zeros(3), readout_w=np.array([1.0, 2.0, 0.5]),
+                    readout_b=0.3)
     rng = np.random.default_rng(2)
     components = analysis.pca(rng.standard_normal((500, 3)) * [3, 2, 0.1])
     a, b = analysis.readout_zero_line(model, components, (-2.0, 2.0))
     pc1, pc2 = components.components[:2]
     points = components.mean + a[:, None] * pc1 + b[:, None] * pc2
-    np.testing.assert_allclose(points @ model.params["readout_w"] + 0.3, 0.0, atol=1e-9)
+    np.testing.assert_allclose(points @ model.readout_w + 0.3, 0.0, atol=1e-9)
 
 
 def test_cartoon_systems_have_the_planted_fixed_points() -> None:
@@ -205,7 +177,6 @@ def test_class_size_counts_the_valence_tails():
 
 
 def test_changing_a_module_setting_changes_the_analysis_cache_key(monkeypatch):
-    from types import SimpleNamespace
 
     from rnnctx_utils import modifiers
 

@@ -16,13 +16,15 @@ differently "good the" is read after w than from the nearest attractor point) is
 |g_w − 1| · 1 with g_w the gain w puts on "good": again 2, 1, 2ε and 0.
 """
 
+import dataclasses
 from types import SimpleNamespace
 
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from rnnctx_utils import context, modifiers, text
+from rnnctx_utils import analysis, modifiers, text
+from rnnctx_utils.network import Network
 
 LAMBDA_NEG, LAMBDA_INT = 0.6, 0.3
 # more neutral words than the gap rule looks at (top 50), so the exact zeros of "the", "good"
@@ -50,9 +52,9 @@ def _hand_built():
     embedding[vocab.id("very")] = [0, 0, 0.5, 0]
     for i, eps in enumerate(EPSILONS):
         embedding[vocab.id(f"word{i}")] = [0, 0, 0, eps]
-    params = {"embedding": jnp.asarray(embedding), "readout_w": jnp.array([1.0, 0.0, 0.0]),
-              "readout_b": jnp.array(0.0), "h0": jnp.array([0.0, 0.0, H0_INTENSITY])}
-    model = SimpleNamespace(params=params, vocab=vocab, step_function=lambda: _step)
+    model = Network(step=_step, h0=np.array([0.0, 0.0, H0_INTENSITY], np.float32),
+                    readout_w=np.array([1.0, 0.0, 0.0], np.float32), embedding=embedding,
+                    vocab=vocab)
     s = np.linspace(-5, 5, 41)
     points = np.stack([s, np.zeros_like(s), np.zeros_like(s)], 1).astype(np.float32)
     attractor = SimpleNamespace(points=points, slow=SimpleNamespace(points=points), readout=s,
@@ -61,19 +63,11 @@ def _hand_built():
 
 
 def _hand_cloud(model):
-    """A state cloud of the documents "w good the", one per word w (``analysis.StateCloud``
-    fields that the in-context score reads)."""
-    vocab, params = model.vocab, model.params
+    """The documents "w good the", one per word w."""
+    vocab = model.vocab
     words = vocab.tokens[2:]
     tokens = np.array([[vocab.id(w), vocab.id("good"), vocab.id("the")] for w in words])
-    xs = np.asarray(params["embedding"])[tokens]
-    states = np.asarray(context.rollout_batch(_step, params["h0"], jnp.asarray(xs),
-                                              jnp.full(len(words), 3)))
-    n_docs = len(words)
-    return SimpleNamespace(states=states.reshape(-1, 3),
-                           doc_of_state=np.repeat(np.arange(n_docs), 3),
-                           step_of_state=np.tile(np.arange(3), n_docs), tokens=tokens,
-                           lengths=np.full(n_docs, 3), h0=np.asarray(params["h0"]))
+    return analysis.state_cloud(model, tokens=tokens, lengths=np.full(len(words), 3))
 
 
 # the shared fixture compiles every kernel once (about 20 s on a busy 2-core machine)
@@ -211,7 +205,8 @@ def test_recovery_counts():
 def test_modifier_analysis_is_cached_next_to_a_cached_model(tmp_path, monkeypatch):
     model, attractor = _hand_built()
     cloud = _hand_cloud(model)
-    model.path = tmp_path / "entry"  # what a model loaded from the cache carries
+    # where analyses of a network may be stored (the book's cached models give one)
+    model = dataclasses.replace(model, cache_dir=tmp_path / "analysis" / "entry")
     first = modifiers.modifier_analysis(model, attractor, cloud, min_occurrences=1,
                                         more_text=False)
     assert len(list((tmp_path / "analysis" / "entry").glob("modifier_analysis-*.pkl"))) == 1
@@ -230,11 +225,17 @@ def test_modifier_analysis_is_cached_next_to_a_cached_model(tmp_path, monkeypatc
                                         more_text=False)
 
 
+def _network_with_vocabulary(size: int) -> Network:
+    vocab = text.Vocab(("<pad>", "<unk>", *(f"w{i}" for i in range(size - 2))))
+    return Network(step=_step, h0=np.zeros(3), readout_w=np.ones(3),
+                   embedding=np.zeros((size, 4)), vocab=vocab)
+
+
 def test_extra_scoring_docs_reach_the_occurrence_target():
-    model = SimpleNamespace(vocab=list(range(500)))  # wants 100 x 500 = 50,000 occurrences
+    model = _network_with_vocabulary(500)  # wants 100 x 500 = 50,000 occurrences
     cloud = SimpleNamespace(lengths=np.full(100, 11))  # 10 scorable occurrences per document
     assert modifiers.extra_scoring_docs(model, cloud) == (50_000 - 1_000) // 10
-    huge_vocab = SimpleNamespace(vocab=list(range(10_000)))  # capped at 200,000
+    huge_vocab = _network_with_vocabulary(10_000)  # capped at 200,000
     assert modifiers.extra_scoring_docs(huge_vocab, cloud) == (200_000 - 1_000) // 10
     enough = SimpleNamespace(lengths=np.full(1_000, 51))
     assert modifiers.extra_scoring_docs(model, enough) == 0
