@@ -204,8 +204,18 @@ def line_attractor(
     return result
 
 
-#: The modules whose sources and module-level settings enter every analysis cache key.
-_ANALYSIS_MODULES = ("analysis", "fixed_points", "linearize", "context", "modifiers", "network")
+#: The modules whose sources and module-level settings enter every analysis cache key: every
+#: package module the analyses import, except the training modules (those enter the model's own
+#: digest, artifacts.TRAINING_MODULES, and so the path of its analysis cache); checked by
+#: tests/test_package_structure.py.
+_ANALYSIS_MODULES = (
+    "analysis", "fixed_points", "linearize", "context", "modifiers", "position", "network",
+    # the shared helpers of fixed_points and linearize
+    "_jit", "_blas", "nearest_points",
+    # the methods context re-exports
+    "_types", "attractor_geometry", "rollouts", "modifier_scores", "modifier_subspace", "timing",
+    "gains", "recovered_fraction",
+)
 
 
 def module_settings() -> dict[str, Any]:

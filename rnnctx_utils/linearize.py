@@ -16,25 +16,32 @@ time constants ``τ_a = |1 / ln|λ_a||`` in tokens.
 Everything is batched: Jacobians of many points are one ``jit(vmap(jacfwd))`` call, the
 eigen-decompositions one batched LAPACK call (optionally split over threads, LAPACK releases
 the GIL), the left eigenvectors computed by LAPACK alongside the right ones and scaled so that
-``L R = I``.
+``L R = I``. The compile cache of the kernels lives in :mod:`rnnctx_utils._jit`, the ctypes
+access to LAPACK and the BLAS thread control in :mod:`rnnctx_utils._blas` (both shared with
+:mod:`rnnctx_utils.fixed_points`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
-import weakref
-from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
-CellFn = Callable[[jax.Array, jax.Array], jax.Array]
-ArrayLike = Any
+# The compile cache and input handling (rnnctx_utils._jit) and the BLAS thread control
+# (rnnctx_utils._blas) are shared with fixed_points; re-exported here, where they were first.
+from rnnctx_utils._blas import _complex_vectors, _geev, _geev_function
+from rnnctx_utils._blas import _openblas_thread_controls as _openblas_thread_controls
+from rnnctx_utils._blas import blas_threads as blas_threads
+from rnnctx_utils._jit import ArrayLike as ArrayLike
+from rnnctx_utils._jit import CellFn as CellFn
+from rnnctx_utils._jit import fresh as fresh
+from rnnctx_utils._jit import infer_n_inputs as infer_n_inputs
+from rnnctx_utils._jit import jitted as jitted
+from rnnctx_utils._jit import resolve_inputs as resolve_inputs
+from rnnctx_utils.nearest_points import nearest_fixed_points
 
 #: Default half-width of the band around ``|λ| = 1`` inside which a mode counts as marginal.
 MARGINAL_TOL = 1e-3
@@ -53,124 +60,7 @@ FIXED_POINT_TYPES = (
 )
 
 # ---------------------------------------------------------------------------------------------
-# Compiled-function cache and input handling (shared with fixed_points)
-
-# Kernels are plain functions ``kernel(F, *static, *arrays)``; :func:`jitted` compiles one per
-# (cell function, static settings, float64 on/off) and caches it, so that repeated calls do not
-# re-trace. Why not ``jax.jit(kernel, static_argnums=0)``: with jax 0.10 that path reuses
-# float32 constants closed over by F (numpy float64 arrays) in a later float64 trace, which
-# then fails to compile. A fresh jitted closure per float64 mode does not.
-_JITTED: weakref.WeakKeyDictionary[Any, dict[Hashable, Callable[..., Any]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def jitted(kernel: Callable[..., Any], F: CellFn, *static: Hashable) -> Callable[..., Any]:
-    """``jax.jit`` of ``lambda *arrays: kernel(F, *static, *arrays)``, cached per F.
-
-    The cache holds F weakly (the compiled closure reaches F through a weak reference), so a
-    cell and its parameters are freed when the caller drops them.
-    """
-    key = (kernel, static, bool(jax.config.read("jax_enable_x64")))
-    try:
-        F_ref = weakref.ref(F)
-        table = _JITTED.setdefault(F, {})
-    except TypeError:  # not weakly referenceable: compile without caching
-        return _explained(jax.jit(lambda *arrays: kernel(F, *static, *arrays)))
-    if key not in table:
-
-        def call(*arrays: Any) -> Any:
-            cell = F_ref()
-            if cell is None:  # cannot happen while the caller holds F
-                raise RuntimeError("the cell function was garbage collected")
-            return kernel(cell, *static, *arrays)
-
-        table[key] = jax.jit(call)
-    return _explained(table[key])
-
-
-_MIXED_PRECISION_HINT = (
-    "JAX could not compile F in this precision. A known cause (jax 0.10): F closes over "
-    "numpy float64 arrays and was traced before inside a loop (lax.scan / while_loop) with "
-    "float64 switched the other way. Make F's constants float32 (jnp.asarray(a, jnp.float32)) "
-    "— trained parameters already are."
-)
-
-
-def _explained(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap ``fn`` so that the obscure compile error above comes with the fix."""
-
-    def call(*arrays: Any) -> Any:
-        try:
-            return fn(*arrays)
-        except ValueError as error:
-            if "verifier" in str(error):
-                raise ValueError(_MIXED_PRECISION_HINT) from error
-            raise
-
-    return call
-
-
-def fresh(F: CellFn) -> CellFn:
-    """A new wrapper around ``F`` for ``jax.eval_shape``.
-
-    ``jax.eval_shape(F, ...)`` caches the trace of ``F`` itself; if ``F`` closes over numpy
-    float64 arrays, a later float64 trace (``jax.enable_x64``) then reuses float32 constants
-    and fails to compile (seen with jax 0.10). A throw-away wrapper keeps ``F`` clean.
-    """
-
-    def wrapper(h: jax.Array, x: jax.Array) -> jax.Array:
-        return F(h, x)
-
-    return wrapper
-
-
-def infer_n_inputs(F: CellFn, state_size: int, *, max_inputs: int = 4096) -> int:
-    """Find the input size ``n_in`` that ``F(h [S], x [n_in])`` accepts, by shape-only tracing.
-
-    Tries ``S`` first (a common choice), then ``1, 2, …, max_inputs``; returns the first size
-    for which ``F`` traces and returns ``[S]``. Costs no FLOPs (``jax.eval_shape``) but can
-    take a few seconds for large inputs: pass ``n_inputs`` explicitly when you know it.
-    A cell that broadcasts a size-1 input elementwise would be accepted at size 1.
-    """
-    h_spec = jax.ShapeDtypeStruct((state_size,), jnp.float32)
-    shape_only = fresh(F)
-    for size in (state_size, *range(1, max_inputs + 1)):
-        try:
-            out = jax.eval_shape(shape_only, h_spec, jax.ShapeDtypeStruct((size,), jnp.float32))
-        except Exception:  # noqa: BLE001 — any tracing failure means "wrong size"
-            continue
-        if getattr(out, "shape", None) == (state_size,):
-            return size
-    raise ValueError(
-        f"could not infer the input size of F for state size {state_size}: "
-        f"pass n_inputs=... (the embedding size) or an explicit x"
-    )
-
-
-def resolve_inputs(
-    F: CellFn, hs: np.ndarray, xs: ArrayLike | None, n_inputs: int | None, dtype: Any
-) -> tuple[np.ndarray, bool]:
-    """Inputs as an array and whether they are per point.
-
-    Args:
-        hs: [n, S] states the inputs go with.
-        xs: None (the zero input, P1's x* = 0), [n_in] (one input for every point) or
-            [n, n_in] (one per point).
-        n_inputs: input size, needed only with ``xs=None`` (inferred when None).
-    Returns:
-        (x, per_point): x [n_in] or [n, n_in] as a new array of ``dtype``.
-    """
-    if xs is None:
-        if n_inputs is None:
-            n_inputs = infer_n_inputs(F, hs.shape[-1])
-        return np.zeros(n_inputs, dtype), False
-    x = np.array(xs, dtype=dtype)  # a copy: the caller's array is never touched
-    if x.ndim == 1:
-        return x, False
-    if x.ndim == 2 and x.shape[0] == hs.shape[0]:
-        return x, True
-    raise ValueError(f"x must be [n_in] or [n={hs.shape[0]}, n_in]; got shape {x.shape}")
+# Input handling
 
 
 def _as_states(hs: ArrayLike, dtype: Any) -> tuple[np.ndarray, bool]:
@@ -185,67 +75,6 @@ def _as_states(hs: ArrayLike, dtype: Any) -> tuple[np.ndarray, bool]:
 
 def _float_dtype(float64: bool) -> type:
     return np.float64 if float64 else np.float32
-
-
-# ---------------------------------------------------------------------------------------------
-# BLAS threads
-
-# Batches of small matrices (S ~ 100) are best run one matrix per thread, each with a
-# single-threaded BLAS. OpenBLAS's own threads busy-wait for each other; on a busy machine
-# that made a batched 128 x 128 solve 10-50x slower than single-threaded (measured here on
-# 2 shared cores: 8-29 s instead of 0.6 s for 500 matrices).
-
-
-def _openblas_thread_controls() -> list[tuple[Any, Any]]:
-    """(get_num_threads, set_num_threads) of every OpenBLAS loaded in this process (Linux;
-    empty elsewhere, where nothing is changed)."""
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = sorted(
-                {
-                    line.split()[-1]
-                    for line in maps
-                    if "openblas" in line.lower() and line.split()[-1].startswith("/")
-                }
-            )
-    except OSError:
-        return []
-    controls = []
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in ("scipy_openblas", "openblas"):
-            for suffix in ("64_", ""):
-                get = getattr(lib, f"{name}_get_num_threads{suffix}", None)
-                set_ = getattr(lib, f"{name}_set_num_threads{suffix}", None)
-                if get is not None and set_ is not None:
-                    controls.append((get, set_))
-                    break
-            else:
-                continue
-            break
-    return controls
-
-
-@contextlib.contextmanager
-def blas_threads(n: int = 1) -> Iterator[None]:
-    """Run the block with OpenBLAS limited to ``n`` threads, then restore the old setting.
-
-    Used around batched LAPACK calls on many small matrices (eigen-decompositions, solves),
-    which parallelize better over matrices than inside each one. A no-op where OpenBLAS
-    cannot be found (other BLAS libraries, other systems).
-    """
-    controls = _openblas_thread_controls()
-    previous = [get() for get, _ in controls]
-    for _, set_ in controls:
-        set_(int(n))
-    try:
-        yield
-    finally:
-        for (_, set_), old in zip(controls, previous, strict=True):
-            set_(int(old))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,87 +209,6 @@ def _sort_order(eigenvalues: np.ndarray) -> np.ndarray:
     # lexsort sorts by the last key first; negate for descending.
     return np.lexsort((-eigenvalues.imag, -magnitude), axis=-1)
 
-
-# LAPACK's ?geev through the function pointers scipy exports (``scipy.linalg.cython_lapack``),
-# called with ctypes: unlike the f2py wrappers, a ctypes call releases the GIL, so the worker
-# threads of :func:`eigenmodes` run LAPACK truly in parallel, and there is no per-call wrapper
-# overhead. Signature (Fortran, every argument a pointer): jobvl, jobvr, n, a, lda, wr, wi,
-# vl, ldvl, vr, ldvr, work, lwork, info.
-_GEEV: dict[Any, Callable[..., None]] = {}
-
-
-def _geev_function(dtype: Any) -> Callable[..., None]:
-    """ctypes function for ``sgeev`` (float32) or ``dgeev`` (float64), loaded once."""
-    key = np.dtype(dtype).type
-    if key not in _GEEV:
-        from scipy.linalg import cython_lapack  # scipy only when decomposing
-
-        capsule = cython_lapack.__pyx_capi__["sgeev" if key is np.float32 else "dgeev"]
-        api = ctypes.pythonapi
-        api.PyCapsule_GetName.restype = ctypes.c_char_p
-        api.PyCapsule_GetName.argtypes = [ctypes.py_object]
-        api.PyCapsule_GetPointer.restype = ctypes.c_void_p
-        api.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
-        pointer = api.PyCapsule_GetPointer(capsule, api.PyCapsule_GetName(capsule))
-        _GEEV[key] = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * 14))(pointer)
-    return _GEEV[key]
-
-
-def _geev(mats: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Eigenvalues and left and right eigenvectors of [m, S, S] real matrices, one LAPACK
-    ``?geev`` call per matrix (in the matrices' precision).
-
-    Returns:
-        (wr [m, S], wi [m, S], vl [m, S, S], vr [m, S, S]) as LAPACK stores them: real and
-        imaginary parts of λ; vectors as columns, unit Euclidean norm, a complex pair
-        (wi[j] > 0, wi[j + 1] < 0) as the real part in column j, the imaginary part in j + 1.
-        Left vectors u satisfy ``u^H J = λ u^H``.
-    """
-    geev = _geev_function(mats.dtype)
-    m, size = mats.shape[0], mats.shape[1]
-    # Fortran order: row-major J^T is column-major J, and column-major outputs come back
-    # transposed in row-major buffers.
-    a_all = np.ascontiguousarray(mats.transpose(0, 2, 1))
-    wr = np.empty((m, size), mats.dtype)
-    wi = np.empty((m, size), mats.dtype)
-    vl = np.empty((m, size, size), mats.dtype)
-    vr = np.empty((m, size, size), mats.dtype)
-    jobv = ctypes.create_string_buffer(b"V")
-    n_ = np.array([size], np.int32)
-    info = np.zeros(1, np.int32)
-    query = np.zeros(1, mats.dtype)
-    lwork = np.array([-1], np.int32)
-    step_vec, step_mat = size * mats.dtype.itemsize, size * size * mats.dtype.itemsize
-
-    def call(i: int, work: np.ndarray) -> None:
-        """?geev on matrix i (addresses into the batch buffers); lwork = -1 only queries."""
-        geev(
-            *(jobv, jobv, n_.ctypes.data),
-            *(a_all.ctypes.data + i * step_mat, n_.ctypes.data),
-            *(wr.ctypes.data + i * step_vec, wi.ctypes.data + i * step_vec),
-            *(vl.ctypes.data + i * step_mat, n_.ctypes.data),
-            *(vr.ctypes.data + i * step_mat, n_.ctypes.data),
-            *(work.ctypes.data, lwork.ctypes.data, info.ctypes.data),
-        )
-
-    call(0, query)
-    lwork[0] = max(int(query[0]), 4 * size)  # optimal size: blocked Hessenberg reduction
-    work = np.empty(lwork[0], mats.dtype)
-    for i in range(m):
-        call(i, work)
-        if info[0] != 0:
-            raise np.linalg.LinAlgError(f"?geev did not converge for matrix {i} (info {info[0]})")
-    return wr, wi, vl.transpose(0, 2, 1), vr.transpose(0, 2, 1)
-
-
-def _complex_vectors(wi: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-    """LAPACK's real storage of eigenvectors [m, S, S] as complex columns [m, S, S]."""
-    out = vectors.astype(np.result_type(vectors.dtype, np.complex64))
-    mat, col = np.nonzero(wi > 0)  # first column of each conjugate pair
-    real, imag = vectors[mat, :, col], vectors[mat, :, col + 1]
-    out[mat, :, col] = real + 1j * imag
-    out[mat, :, col + 1] = real - 1j * imag
-    return out
 
 
 def _decompose(jacobians: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -708,8 +456,6 @@ def linearization_error(
     Returns:
         [n] relative errors.
     """
-    from rnnctx_utils.fixed_points import nearest_fixed_points  # no import cycle at load
-
     points = np.asarray(getattr(fixed_points, "points", fixed_points))
     states = np.array(hs, dtype=np.float64)
     inputs = np.array(xs, dtype=np.float64)

@@ -29,7 +29,8 @@ import jax.numpy as jnp
 import numpy as np
 from numpy.typing import ArrayLike
 
-from rnnctx_utils.context import StepFn, rollout_batch
+from rnnctx_utils._types import StepFn
+from rnnctx_utils.rollouts import rollout_batch
 
 #: Fillers before the word that define "not at the beginning" (several, to show the answer
 #: does not hinge on one), and the number of fillers after it at which the headline numbers
