@@ -14,11 +14,10 @@ eigenvectors as the columns ``r_a`` of ``R``, left eigenvectors as the rows ``l_
 time constants ``τ_a = |1 / ln|λ_a||`` in tokens.
 
 Everything is batched: Jacobians of many points are one ``jit(vmap(jacfwd))`` call, the
-eigen-decompositions one batched LAPACK call (optionally split over threads, LAPACK releases
-the GIL), the left eigenvectors computed by LAPACK alongside the right ones and scaled so that
-``L R = I``. The compile cache of the kernels lives in :mod:`rnnctx_utils._jit`, the ctypes
-access to LAPACK and the BLAS thread control in :mod:`rnnctx_utils._blas` (both shared with
-:mod:`rnnctx_utils.fixed_points`).
+eigen-decompositions NumPy's batched ``eig`` and ``inv`` (split over threads, each with a
+single-threaded BLAS: NumPy's LAPACK releases the GIL). The compile cache of the kernels lives
+in :mod:`rnnctx_utils._jit`, the BLAS thread control in :mod:`rnnctx_utils._blas` (both shared
+with :mod:`rnnctx_utils.fixed_points`).
 """
 
 from __future__ import annotations
@@ -32,8 +31,6 @@ import numpy as np
 
 # The compile cache and input handling (rnnctx_utils._jit) and the BLAS thread control
 # (rnnctx_utils._blas) are shared with fixed_points; re-exported here, where they were first.
-from rnnctx_utils._blas import _complex_vectors, _geev, _geev_function
-from rnnctx_utils._blas import _openblas_thread_controls as _openblas_thread_controls
 from rnnctx_utils._blas import blas_threads as blas_threads
 from rnnctx_utils._jit import ArrayLike as ArrayLike
 from rnnctx_utils._jit import CellFn as CellFn
@@ -212,35 +209,23 @@ def _sort_order(eigenvalues: np.ndarray) -> np.ndarray:
 
 
 def _decompose(jacobians: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Full sorted decomposition of [m, S, S]: (λ [m, S], R [m, S, S], L [m, S, S]).
-
-    LAPACK computes the left eigenvectors u_a along with the right ones (from the same Schur
-    form, little extra work); the rows of L = R⁻¹ are then ``l_a = u_a^H / (u_a^H r_a)``:
-    ``l_a · r_b = 0`` for ``λ_a ≠ λ_b`` already, so only the scale is missing. That is
-    cheaper and as accurate as inverting R.
-    """
-    if np.iscomplexobj(jacobians):  # not a Jacobian of a real cell: the general route
-        eigenvalues, right = np.linalg.eig(jacobians)
-        order = _sort_order(eigenvalues)
-        right = np.take_along_axis(right, order[:, None, :], axis=-1)
-        return np.take_along_axis(eigenvalues, order, axis=-1), right, np.linalg.pinv(right)
-    wr, wi, vl, vr = _geev(jacobians)
-    eigenvalues = (wr + 1j * wi).astype(np.result_type(wr.dtype, np.complex64))
+    """Full sorted decomposition of [m, S, S]: (λ [m, S], R [m, S, S], L = R⁻¹ [m, S, S]),
+    with NumPy's batched LAPACK (in the matrices' precision)."""
+    eigenvalues, right = np.linalg.eig(jacobians)
     order = _sort_order(eigenvalues)
     eigenvalues = np.take_along_axis(eigenvalues, order, axis=-1)
-    right = np.take_along_axis(_complex_vectors(wi, vr), order[:, None, :], axis=-1)
-    left_u = np.take_along_axis(_complex_vectors(wi, vl), order[:, None, :], axis=-1)
-    overlap = np.sum(left_u.conj() * right, axis=1)  # [m, S]: u_a^H r_a = 1 / κ(λ_a)
-    left = left_u.conj().transpose(0, 2, 1) / overlap[:, :, None]
-    # A (nearly) defective matrix has no eigenbasis: u_a^H r_a → 0 (about √eps for a 2 x 2
-    # Jordan block) and the quotient is meaningless. For those matrices fall back to the
-    # inverse of R (the pseudo-inverse when R is singular), the best available.
-    tiny = np.sqrt(np.finfo(jacobians.dtype).eps)
-    for i in np.flatnonzero(np.abs(overlap).min(axis=1) < tiny):
-        try:
-            left[i] = np.linalg.inv(right[i])
-        except np.linalg.LinAlgError:
-            left[i] = np.linalg.pinv(right[i])
+    right = np.take_along_axis(right, order[:, None, :], axis=-1)
+    try:
+        left = np.linalg.inv(right)
+    except np.linalg.LinAlgError:
+        # A defective matrix has no eigenbasis (R singular): the pseudo-inverse, the best
+        # available, for those matrices only.
+        left = np.empty_like(right)
+        for i, r in enumerate(right):
+            try:
+                left[i] = np.linalg.inv(r)
+            except np.linalg.LinAlgError:
+                left[i] = np.linalg.pinv(r)
     return eigenvalues, right, left
 
 
@@ -258,7 +243,7 @@ def eigenmodes(
             as n = 1).
         top_k: keep only the k slowest modes (largest |λ|); the left eigenvectors are still
             the rows of the inverse of the *full* right-eigenvector matrix.
-        n_threads: worker threads over chunks of the batch (LAPACK releases the GIL), each
+        n_threads: worker threads over chunks of the batch (NumPy's LAPACK releases the GIL), each
             with a single-threaded BLAS (see :func:`blas_threads`); default
             ``min(os.cpu_count(), 8)``; 1 runs in the calling thread.
         float64: decompose in double precision; None (default) follows the input: float32
@@ -290,11 +275,6 @@ def eigenmodes(
     # Chunks of at least 16 matrices keep the per-call overhead negligible.
     n_chunks = max(1, min(threads, n // 16))
     chunks = np.array_split(np.arange(n), n_chunks)
-    # Load scipy's LAPACK (and its OpenBLAS) before blas_threads looks for OpenBLAS copies:
-    # one loaded inside the block would keep its default threads, which busy-wait against
-    # our workers (measured: the first call 10x slower).
-    if not np.iscomplexobj(mats):
-        _geev_function(mats.dtype)
     with blas_threads(1):
         if n_chunks == 1:
             parts = [_decompose(mats)]
