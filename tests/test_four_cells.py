@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pytest
+from chapter_runner import run_chapter_fast
 
 from rnnctx_utils import cells
 from rnnctx_utils import cells_compare as cc
@@ -100,3 +100,14 @@ def test_tables_have_one_row_per_cell(results):
     for rows, header in ((cc.line_rows(ordered), cc.LINE_HEADER),
                          (cc.modifier_rows(ordered), cc.MODIFIER_HEADER)):
         assert len(rows) == 4 and all(len(row) == len(header) for row in rows)
+
+
+def test_chapter_runs_fast_and_says_what_the_numbers_say(results):
+    # After the fixture every model and attractor is cached: the page only re-measures.
+    page = run_chapter_fast("08_four_cells.py")
+    assert [r.cell for r in page["results"]] == list(cc.CELL_ORDER)
+    for r in page["results"]:
+        assert r.numbers == pytest.approx(results[r.cell].numbers, rel=1e-6, abs=1e-9, nan_ok=True)
+        sentence = cc.reading(r)
+        assert ("shows a line attractor" in sentence) == cc.has_line(r.numbers)
+        assert ("the negation mechanism is there" in sentence) == cc.flips(r.numbers)
