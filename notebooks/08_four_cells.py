@@ -83,7 +83,7 @@ plt.show()
 # ## The modifiers in each cell
 #
 # Chapters {ref}`ch-modifiers`, {ref}`ch-strength-timing` and
-# {doc}`06_necessity_and_sufficiency`'s measures: how many tokens the score-only cut selects
+# {ref}`ch-necessity-sufficiency`'s measures: how many tokens the score-only cut selects
 # and, against the planted modifiers, its precision and recall; the modifier subspace's
 # dimension; the cosine between the mean deflections of the measured negators and
 # intensifiers; the time constants of the excursion after "not" and "extremely" (tokens);
@@ -97,7 +97,7 @@ plt.show()
 glue("cells_n_random", cc.N_RANDOM, display=False)
 display(table(cc.MODIFIER_HEADER, cc.modifier_rows(results)))
 
-# %% mystnb={"figure": {"caption": "Every token's mean deflection on the first two components of each cell's modifier subspace, coloured by log10 of its modifier score (yellow: highest), one panel per cell with the subspace dimension d in the title; the top selected modifiers and P2's two words 'not' and 'extremely' are written out.", "name": "fig-cells-modifiers"}}
+# %% mystnb={"figure": {"caption": "Every token's mean deflection on the first two principal components of each cell's modifier deflections, coloured by log10 of its modifier score (yellow: highest), one panel per cell with the dimension d of the modifier subspace in the title (the subspace keeps the first d components, so where d = 1 the vertical axis lies outside it); the top selected modifiers and P2's two words 'not' and 'extremely' are written out.", "name": "fig-cells-modifiers"}}
 cell_plots.modifier_scatter_grid(results, cc.CELL_LABELS)
 plt.show()
 
