@@ -61,6 +61,7 @@ def test_toc_lists_every_chapter_and_each_exists() -> None:
         "notebooks/05_strength_and_timing",
         "notebooks/06_necessity_and_sufficiency",
         "notebooks/07_toy_language",
+        "notebooks/08_four_cells",
     ]
     for name in files:
         matches = [p for p in ROOT.glob(name + ".*") if p.suffix in (".md", ".py", ".ipynb")]
