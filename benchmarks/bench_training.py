@@ -14,12 +14,14 @@ mean of the two (a steady drift of the machine's speed cancels). Printed:
 - peak memory of one training step: XLA's buffer analysis of the compiled step (JAX) and the
   growth of the process's peak resident memory over the timed steps (both frameworks);
 - minor page faults per step: memory the step touched afresh (see
-  :mod:`rnnctx_utils.allocator`, which ``import rnnctx_utils`` applies). For a like-for-like
+  :mod:`rnnctx_utils.allocator`, which each benchmark process opts into). For a like-for-like
   comparison PyTorch also runs with the same glibc settings, and JAX once without them.
 
 PyTorch is a benchmark-only dependency (CPU build); without it the JAX half still runs.
 The two GRUs differ in one detail: PyTorch applies the reset gate after the recurrent product
 (r ⊙ (W h + b)); this package before it (W (r ⊙ h)). The operation count is the same.
+The steps, processes and matmul rate are shared with ``bench_cells.py`` (all four cells), in
+``_common.py``.
 
     .venv/bin/python benchmarks/bench_training.py            # the issue's shapes
     .venv/bin/python benchmarks/bench_training.py --quick    # small shapes, seconds
@@ -29,201 +31,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import os
-import resource
-import time
 from typing import Any
 
+import _common
+from _common import flops_per_token, matmul_gflops, run_jax, run_torch  # noqa: F401
 
-def _max_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
-
-
-def _minor_faults() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+_TARGETS = {"jax": run_jax, "torch": run_torch, "matmul": _common.matmul_child}
 
 
-def flops_per_token(hidden: int, embed: int) -> float:
-    """2 × multiply-adds of one token's recurrent + input products, forward and backward (×3)."""
-    forward = 2 * (hidden * 3 * hidden + embed * 3 * hidden)
-    return 3.0 * forward
-
-
-def run_jax(shape: dict[str, int], steps: int, warmup: int) -> dict[str, Any]:
-    import jax
-    import numpy as np
-
-    from rnnctx_utils import models, train
-
-    vocab, embed, hidden = shape["vocab"], shape["embed"], shape["hidden"]
-    batch, length = shape["batch"], shape["length"]
-    params = models.init_classifier(jax.random.PRNGKey(0), "gru", vocab, embed, hidden)
-    settings = train.TrainSettings(learning_rate=1e-3, grad_clip=1.0, l2=1e-5)
-    trainer = train.flat_trainer(train._classifier_logits_fn("gru"), params, settings)
-    theta = trainer.ravel(params)
-    opt_state = trainer.optimizer.init(theta)
-    rng = np.random.default_rng(0)
-    tokens = rng.integers(2, vocab, size=(batch, length)).astype(np.int32)
-    lengths = np.full(batch, length, np.int32)
-    labels = rng.integers(0, 2, size=batch).astype(np.float32)
-    weights = np.ones(batch, np.float32)
-    args = (theta, opt_state, tokens, lengths, labels, weights)
-    start = time.perf_counter()
-    compiled = trainer.step.lower(*args).compile()
-    compile_seconds = time.perf_counter() - start
-    memory = compiled.memory_analysis()
-    step_bytes = None
-    if memory is not None:
-        step_bytes = (memory.temp_size_in_bytes + memory.argument_size_in_bytes
-                      + memory.output_size_in_bytes - memory.alias_size_in_bytes)
-    for _ in range(warmup):
-        theta, opt_state, loss, _ = trainer.step(theta, opt_state, tokens, lengths, labels,
-                                                 weights)
-    jax.block_until_ready(theta)
-    rss_before, faults_before = _max_rss_mib(), _minor_faults()
-    start = time.perf_counter()
-    for _ in range(steps):
-        theta, opt_state, loss, _ = trainer.step(theta, opt_state, tokens, lengths, labels,
-                                                 weights)
-    jax.block_until_ready((theta, loss))
-    seconds = time.perf_counter() - start
-    return {
-        "framework": "jax", "version": jax.__version__, "threads": "XLA default",
-        "faults_per_step": (_minor_faults() - faults_before) / steps,
-        "seconds_per_step": seconds / steps,
-        "compile_seconds": compile_seconds, "step_buffer_mib": (step_bytes or 0) / 2**20,
-        "peak_rss_mib": _max_rss_mib(), "rss_growth_mib": _max_rss_mib() - rss_before,
-        "loss": float(loss),
-    }
-
-
-def run_torch(shape: dict[str, int], steps: int, warmup: int) -> dict[str, Any]:
-    import torch
-
-    if shape.get("threads"):
-        torch.set_num_threads(shape["threads"])
-    torch.manual_seed(0)
-    vocab, embed, hidden = shape["vocab"], shape["embed"], shape["hidden"]
-    batch, length = shape["batch"], shape["length"]
-
-    class Classifier(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.embedding = torch.nn.Embedding(vocab, embed)
-            self.gru = torch.nn.GRU(embed, hidden, batch_first=True)
-            self.h0 = torch.nn.Parameter(torch.zeros(1, 1, hidden))
-            self.readout = torch.nn.Linear(hidden, 1)
-
-        def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-            h0 = self.h0.expand(1, tokens.shape[0], hidden).contiguous()
-            _, h_last = self.gru(self.embedding(tokens), h0)
-            return self.readout(h_last[0]).squeeze(-1)
-
-    model = Classifier()
-    # L2 added to the gradient before Adam, as in rnnctx_utils.train (torch's weight_decay).
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-5)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    tokens = torch.randint(2, vocab, (batch, length))
-    labels = torch.randint(0, 2, (batch,)).float()
-
-    def step() -> float:
-        optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(model(tokens), labels)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        return loss.item()
-
-    for _ in range(warmup):
-        step()
-    rss_before, faults_before = _max_rss_mib(), _minor_faults()
-    start = time.perf_counter()
-    for _ in range(steps):
-        loss = step()
-    seconds = time.perf_counter() - start
-    return {
-        "framework": "torch", "version": torch.__version__, "threads": torch.get_num_threads(),
-        "faults_per_step": (_minor_faults() - faults_before) / steps,
-        "seconds_per_step": seconds / steps, "peak_rss_mib": _max_rss_mib(),
-        "rss_growth_mib": _max_rss_mib() - rss_before, "loss": loss,
-    }
-
-
-def matmul_gflops(shape: dict[str, int], repeats: int = 300) -> dict[str, float]:
-    """float32 GFLOP/s of [B, H] x [H, 3H] with numpy's BLAS and with jitted JAX (best of 5)."""
-    import jax
-    import jax.numpy as jnp
-    import numpy as np
-
-    batch, hidden = shape["batch"], shape["hidden"]
-    rng = np.random.default_rng(0)
-    a = rng.normal(size=(batch, hidden)).astype(np.float32)
-    b = rng.normal(size=(hidden, 3 * hidden)).astype(np.float32)
-    flops = 2.0 * batch * hidden * 3 * hidden
-    out = {}
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(repeats):
-            np.matmul(a, b)
-        best = min(best, time.perf_counter() - start)
-    out["numpy"] = flops * repeats / best / 1e9
-
-    # A scan of dependent products, as in the recurrence (no per-call dispatch overhead).
-    @jax.jit
-    def chain(h: jax.Array, w: jax.Array) -> jax.Array:
-        def body(h: jax.Array, _: Any) -> tuple[jax.Array, None]:
-            return jnp.tanh(h @ w)[:, :hidden], None
-
-        return jax.lax.scan(body, h, None, length=repeats)[0]
-
-    jax.block_until_ready(chain(a, b))
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        jax.block_until_ready(chain(a, b))
-        best = min(best, time.perf_counter() - start)
-    out["jax_scan"] = flops * repeats / best / 1e9
-    return out
-
-
-def _child(target: str, shape: dict[str, int], steps: int, warmup: int, queue: Any) -> None:
-    if shape.get("threads"):  # before numpy / torch load their thread pools
-        for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[variable] = str(shape["threads"])
-    # glibc keeps freed memory (rnnctx_utils.allocator) unless malloc_reuse is 0: set before
-    # anything imports rnnctx_utils or starts a thread pool.
-    os.environ["RNNCTX_MALLOC_REUSE"] = str(shape.get("malloc_reuse", 1))
-    from rnnctx_utils import allocator  # noqa: PLC0415
-
-    malloc_reuse = allocator.keep_freed_memory()
-    try:
-        result = {"jax": run_jax, "torch": run_torch, "matmul": _matmul_child}[target](
-            shape, steps, warmup)
-    except ImportError as error:
-        result = {"framework": target, "skipped": f"not installed ({error})"}
-    queue.put(result | {"malloc_reuse": malloc_reuse})
-
-
-def _matmul_child(shape: dict[str, int], steps: int, warmup: int) -> dict[str, Any]:
-    return matmul_gflops(shape)
-
-
-def in_fresh_process(target: str, shape: dict[str, int], steps: int, warmup: int) -> Any:
-    from rnnctx_utils import allocator  # noqa: PLC0415
-
-    # The child starts with glibc's tunables as `make book` sets them, or without any.
-    os.environ.pop("GLIBC_TUNABLES", None)
-    if shape.get("malloc_reuse", 1):
-        os.environ["GLIBC_TUNABLES"] = allocator.GLIBC_TUNABLES
-    context = mp.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(target, shape, steps, warmup, queue))
-    process.start()
-    result = queue.get()
-    process.join()
-    return result
+def in_fresh_process(target: str, shape: dict[str, Any], steps: int, warmup: int) -> Any:
+    """``target`` ("jax", "torch" or "matmul") in a fresh process (see :mod:`_common`)."""
+    return _common.in_fresh_process(_TARGETS[target], shape, steps, warmup)
 
 
 def main() -> None:
@@ -281,6 +100,10 @@ def main() -> None:
               f"({100 * result['gflops'] / peak:.0f}% of matmul){memory}, peak RSS "
               f"{result['peak_rss_mib']:.0f} MiB (+{result['rss_growth_mib']:.0f} MiB over the "
               f"timed steps)")
+    builds = [run["build"] for run in results.values()
+              if isinstance(run, dict) and "build" in run]
+    if builds:
+        print(builds[0])
     jax_runs = [results[name] for name in ("jax_before", "jax_after")]
     if all("seconds_per_step" in run for run in jax_runs):
         seconds = sum(run["seconds_per_step"] for run in jax_runs) / len(jax_runs)
@@ -297,7 +120,7 @@ def main() -> None:
         ratio = results["jax"]["tokens_per_second"] / max(torch_rates)
         results["ratio"] = ratio
         print(f"JAX / PyTorch (faster setting) training throughput: {ratio:.2f}x "
-              f"(target >= 10x)")
+              f"(target >= 1.5x)")
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(results, handle, indent=1)
