@@ -74,6 +74,7 @@ TRAINING_MODULES = (
     "__init__.py", "artifacts.py", "bow.py", "cells.py", "config.py", "corpora.py",
     "corpus_splits.py", "environment.py", "experiment.py", "models.py", "persistence.py",
     "progress.py", "synthetic.py", "synthetic_grammar.py", "text.py", "train.py",
+    "train_batches.py",
 )
 # The toy language's model (chapter 7) has its own training loop in toy.py, on cells.py: its
 # own digest, so that editing the toy retrains only the toy, and editing train.py only the book's
