@@ -210,11 +210,11 @@ def line_attractor(
 #: tests/test_package_structure.py.
 _ANALYSIS_MODULES = (
     "analysis", "fixed_points", "linearize", "context", "modifiers", "position", "network",
-    # the shared helpers of fixed_points and linearize
-    "_jit", "_blas", "nearest_points",
-    # the methods context re-exports
-    "_types", "attractor_geometry", "rollouts", "modifier_scores", "modifier_subspace", "timing",
-    "gains", "recovered_fraction",
+    # the shared helpers of fixed_points and linearize, the parts of fixed_points (types,
+    # solvers, files), and the methods context re-exports
+    "_jit", "_blas", "nearest_points", "fixed_point_types", "fixed_point_solvers",
+    "fixed_points_io", "_types", "attractor_geometry", "rollouts", "modifier_scores",
+    "modifier_subspace", "timing", "gains", "recovered_fraction",
 )
 
 

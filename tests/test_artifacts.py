@@ -5,7 +5,7 @@ import jax
 import numpy as np
 import pytest
 
-from rnnctx_utils import artifacts, experiment, text
+from rnnctx_utils import artifacts, experiment, persistence, text
 from rnnctx_utils.config import config
 
 
@@ -132,7 +132,7 @@ def test_interrupted_write_leaves_nothing(cache, monkeypatch):
             raise OSError("disk full")
         path.write_bytes(data)
 
-    monkeypatch.setattr(artifacts, "_write_synced", failing_write)
+    monkeypatch.setattr(persistence, "write_atomic", failing_write)
     with pytest.raises(OSError, match="disk full"):
         artifacts.save_entry("abc", {"params": {"w": np.ones(2)}}, {"metrics": {}})
     assert list(cache.iterdir()) == []  # neither a partial entry nor a temporary folder

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from systems import N_IN, S, line_attractor, linear_system
 
+from rnnctx_utils import fixed_point_solvers, persistence
 from rnnctx_utils import fixed_points as fp
 
 
@@ -164,19 +165,20 @@ def test_ghost_is_a_slow_point_but_not_a_fixed_point():
 def test_dogleg_step_geometry():
     """J = diag(2, 0.5), r = (1, 1): Newton step −J⁻¹r = (−0.5, −2), |p_N| = 2.06; gradient
     g = Jᵀr = (2, 0.5), Cauchy point −(gᵀg / |Jg|²) g = −(4.25 / 16.0625) g, |p_C| = 0.545."""
+    dogleg = fixed_point_solvers._dogleg
     J = np.diag([2.0, 0.5])
     r = np.array([1.0, 1.0])
     newton, g = -np.linalg.solve(J, r), J.T @ r
     cauchy = -(g @ g) / np.sum((J @ g) ** 2) * g
     args = (newton[None], g[None], (J @ g)[None])
     # Radius above |p_N|: the Newton step itself.
-    np.testing.assert_allclose(fp._dogleg(*args, np.array([3.0]))[0], [-0.5, -2.0])
+    np.testing.assert_allclose(dogleg(*args, np.array([3.0]))[0], [-0.5, -2.0])
     # Radius below |p_C|: steepest descent cut at the radius.
     np.testing.assert_allclose(
-        fp._dogleg(*args, np.array([0.3]))[0], -0.3 * g / np.linalg.norm(g)
+        dogleg(*args, np.array([0.3]))[0], -0.3 * g / np.linalg.norm(g)
     )
     # In between: on the segment from the Cauchy point to the Newton step, at the radius.
-    step = fp._dogleg(*args, np.array([1.0]))[0]
+    step = dogleg(*args, np.array([1.0]))[0]
     assert np.linalg.norm(step) == pytest.approx(1.0)
     t = (step - cauchy) @ (newton - cauchy) / np.sum((newton - cauchy) ** 2)
     assert 0 < t < 1
@@ -353,3 +355,20 @@ def test_save_and_load_round_trip(tmp_path):
         else:
             assert a == b
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip_a_byte", "not_ours"])
+def test_damaged_fixed_point_file_raises_a_clear_error(tmp_path, damage):
+    F, *_ = linear_system()
+    result = fp.find_fixed_points(F, np.ones((2, S)), tol=1e-5, n_inputs=N_IN)
+    path = tmp_path / "points.npz"
+    fp.save_fixed_points(path, result)
+    data = path.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(data[: len(data) - 100])
+    elif damage == "flip_a_byte":
+        path.write_bytes(data[:-10] + bytes([data[-10] ^ 1]) + data[-9:])
+    else:  # a plain npz, as the format before the checksum wrote
+        np.savez(path, points=result.points)
+    with pytest.raises(persistence.DamagedFileError, match=r"points\.npz is damaged.*Delete it"):
+        fp.load_fixed_points(path)
