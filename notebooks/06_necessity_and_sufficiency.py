@@ -40,6 +40,7 @@
 #   the network (and, on the synthetic corpus, with the planted ones).
 
 # %%
+import dataclasses
 import time
 
 import matplotlib.pyplot as plt
@@ -374,14 +375,15 @@ glue("ch6_necessity_verdict", necessity_verdict, display=False)
 # the family reads whole documents.
 
 # %%
-n_steps = 400 if cfg.fast else 1500
+sufficiency = ns.SufficiencySettings(fit_steps=400 if cfg.fast else 1500,
+                                     scan_steps=300 if cfg.fast else 500)
 whole = experiment.encoded_splits(cfg, model.vocab, whole_documents=True)
 train, valid_docs, test_docs = whole.train.data, whole.valid.data, whole.test.data
 baseline = (np.asarray(model.bow_params["weights"]), float(model.bow_params["bias"]))
 valid_set = (valid_docs.tokens, valid_docs.lengths, valid_docs.labels)
 l2 = ns.baseline_l2(model.bow_metrics["C"], train.n_docs)
 fits = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab), mod_ids,
-                     n_steps=n_steps, baseline=baseline, valid=valid_set, l2=l2)
+                     settings=sufficiency, baseline=baseline, valid=valid_set, l2=l2)
 correct = {v: ab.predict_correct(f.params, f.model, test_docs.tokens, test_docs.lengths,
                                  test_docs.labels) for v, f in fits.items()}
 correct["rnn"] = ns.rnn_correct(model, test.tokens, test.lengths, test.labels)
@@ -403,10 +405,10 @@ assert abs(correct["bow"].mean() - model.bow_metrics["test_accuracy"]) < 1e-9  #
 # refitted with those k tokens.
 
 # %%
-ranked_ids = [vocab_id(w) for w, s in found.top(max(ns.K_GRID)) if s > 0]
+ranked_ids = [vocab_id(w) for w, s in found.top(max(sufficiency.k_grid)) if s > 0]
 scan = ns.scan_modifier_count(ranked_ids, (train.tokens, train.lengths, train.labels),
                               valid_set, len(model.vocab), baseline,
-                              n_steps=300 if cfg.fast else 500, l2=l2)
+                              settings=sufficiency, l2=l2)
 display(Markdown(task_plots.markdown_table(
     ["k (top tokens of chapter 4's ranking)", "validation accuracy, + modifiers"],
     [["0 (bag-of-words)", f"{scan.baseline_valid:.4f}"]]
@@ -415,7 +417,7 @@ scan_words = [model.vocab.tokens[i] for i in ranked_ids[:scan.k]]
 print(f"chosen k = {scan.k}: {', '.join(scan_words) or '— (no k beats bag-of-words)'}")
 if scan.k:
     scan_fit = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab),
-                             ranked_ids[:scan.k], variants=("both",), n_steps=n_steps,
+                             ranked_ids[:scan.k], variants=("both",), settings=sufficiency,
                              baseline=baseline, valid=valid_set, l2=l2)["both"]
     correct["scan"] = ab.predict_correct(scan_fit.params, scan_fit.model, test_docs.tokens,
                                          test_docs.lengths, test_docs.labels)
@@ -433,7 +435,7 @@ rule_accuracy = model.metrics.get("rule_test_accuracy", float("nan"))
 if truth is not None and not cfg.fast:
     planted_ids = [vocab_id(t) for t in truth.modifiers if t in model.vocab.tokens]
     oracle = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab),
-                           planted_ids, variants=("both",), n_steps=n_steps, baseline=baseline,
+                           planted_ids, variants=("both",), settings=sufficiency, baseline=baseline,
                            valid=(valid_docs.tokens, valid_docs.lengths, valid_docs.labels),
                            l2=ns.baseline_l2(model.bow_metrics["C"], train.n_docs))["both"]
     correct["oracle"] = ab.predict_correct(oracle.params, oracle.model, test_docs.tokens,
@@ -455,7 +457,7 @@ if truth is not None and not cfg.fast:
 
 # %%
 backward_fit = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab),
-                             mod_ids, variants=("backward",), n_steps=n_steps,
+                             mod_ids, variants=("backward",), settings=sufficiency,
                              baseline=baseline, valid=valid_set, l2=l2)["backward"]
 correct["backward"] = ab.predict_correct(backward_fit.params, backward_fit.model,
                                          test_docs.tokens, test_docs.lengths, test_docs.labels)
@@ -469,7 +471,7 @@ english_words = [t for t in real_summaries.CHECK_LIST if t in model.vocab.tokens
 if truth is None and not cfg.fast and english_words:
     english = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab),
                             [vocab_id(t) for t in english_words], variants=("both",),
-                            n_steps=n_steps, baseline=baseline, valid=valid_set, l2=l2)["both"]
+                            settings=sufficiency, baseline=baseline, valid=valid_set, l2=l2)["both"]
     correct["english"] = ab.predict_correct(english.params, english.model, test_docs.tokens,
                                             test_docs.lengths, test_docs.labels)
 
@@ -816,7 +818,8 @@ if real:
 
 # %%
 one_token = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab), mod_ids,
-                          variants=("both",), n_steps=n_steps, window=1, baseline=baseline,
+                          variants=("both",), settings=dataclasses.replace(sufficiency, window=1),
+                          baseline=baseline,
                           valid=valid_set, l2=l2)["both"]
 correct_one = ab.predict_correct(one_token.params, one_token.model, test_docs.tokens,
                                  test_docs.lengths, test_docs.labels)

@@ -23,7 +23,6 @@ TOO_LONG = {
     "corpora.py": 544,  # issue 20: to split
     "fixed_points.py": 720,  # issue 20: to split
     "modifiers.py": 647,  # issue 20: to split
-    "necessity_sufficiency.py": 517,  # issue 20: to split
     "synthetic.py": 720,  # issue 20: to split
     "toy.py": 951,  # issue 20: to split
     "train.py": 589,  # issue 20: to split
