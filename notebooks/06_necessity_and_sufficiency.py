@@ -146,10 +146,11 @@ plt.show()
 gain_words = list(dict.fromkeys([*mod_words, *(t for t in ("not", "extremely")
                                                 if t in model.vocab.tokens)]))
 x_val, x_fill = embedding[vocab_id(found.probes.valence)], embedding[vocab_id(found.probes.filler)]
-starts = modifiers.gain_starts(found.h_refs)
+starts = modifiers.gain_starts(found.h_refs, found.settings)  # g(0) measured as in chapter 4
 steps = {"intact": F, "modifier subspace removed": ns.projected_step(F, points, basis)}
 steps |= {f"random {i}": ns.projected_step(F, points, q) for i, q in enumerate(random_bases)}
-gains = {name: np.array([ns.next_token_gain(G, starts, w, embedding[vocab_id(t)], x_val, x_fill)
+gains = {name: np.array([ns.next_token_gain(G, starts, w, embedding[vocab_id(t)], x_val, x_fill,
+                                            settings=found.settings)
                          for t in gain_words]) for name, G in steps.items()}
 random_gains = np.stack([gains.pop(f"random {i}") for i in range(n_random)])
 gains["random subspace removed"] = random_gains.mean(0)
@@ -293,7 +294,8 @@ energy = {(name, kind): (float(np.mean([energy_share(r, kind) for r in random_ba
           for name, q in (("modifier", basis), ("random", None), ("control", energetic))
           for kind in ("ordinary", "modifiers")}
 g_energetic = (ns.next_token_gain(ns.projected_step(F, points, energetic), starts, w,
-                                  embedding[vocab_id("not")], x_val, x_fill)
+                                  embedding[vocab_id("not")], x_val, x_fill,
+                                  settings=found.settings)
                if "not" in model.vocab.tokens else float("nan"))
 acc_energetic = accuracy(ns.final_logits(*args, energetic), with_mod)
 control_rows = [
