@@ -327,9 +327,9 @@ print("fixed_point_type:", linearize.fixed_point_type(eigenvalues[None, :])[0])
 #
 # :::{exercise}
 # :label: ch2-ex-tol
-# Rerun `analysis.line_attractor(model, cloud, slow_tol=1e-7)`. How many slow points are
-# left and what fraction of the readout range do they cover? Why does chapter
-# {ref}`ch-modifiers` need the looser tolerance?
+# Rerun `analysis.line_attractor(model, cloud, settings=analysis.AttractorSettings(slow_tol=1e-7))`.
+# How many slow points are left and what fraction of the readout range do they cover? Why does
+# chapter {ref}`ch-modifiers` need the looser tolerance?
 # :::
 #
 # :::{solution} ch2-ex-tol

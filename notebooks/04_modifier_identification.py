@@ -119,9 +119,9 @@ found = modifiers.modifier_analysis(model, attractor, cloud)
 glue("ch4_n_docs", cloud.n_docs, display=False)
 glue("ch4_n_scored_docs", f"{found.n_scored_docs:,}", display=False)
 glue("ch4_n_occurrences", f"{found.n_occurrences:,}", display=False)
-n_scorable = int(np.sum(found.counts >= modifiers.MIN_OCCURRENCES))
+n_scorable = int(np.sum(found.counts >= found.settings.min_occurrences))
 print(f"{len(found.words)} tokens, {n_scorable} of them seen at least "
-      f"{modifiers.MIN_OCCURRENCES} times in {found.n_scored_docs:,} documents "
+      f"{found.settings.min_occurrences} times in {found.n_scored_docs:,} documents "
       f"({found.n_occurrences:,} occurrences) and scored; cut: {found.selection.rule}")
 print(f"selected as modifiers ({len(found.modifiers)}): {', '.join(found.modifiers)}")
 
@@ -149,7 +149,7 @@ def planted_role(word: str) -> str:
 display(Markdown(task_plots.markdown_table(
     ["rank by ‖ΔJ‖_F", "token", "‖ΔJ_inp‖_F", "rank by s (ours)", "occurrences", "planted role"],
     [[rank + 1, f"`{found.words[i]}`", f"{found.jacobian_scores[i]:.3g}",
-      found.rank(found.words[i]) if found.counts[i] >= modifiers.MIN_OCCURRENCES else "unscored",
+      found.rank(found.words[i]) if found.counts[i] >= found.settings.min_occurrences else "unscored",
       int(found.counts[i]), planted_role(found.words[i])]
      for rank, i in enumerate(jacobian_order[:20])])))
 valence_top = [found.words[i] for i in jacobian_order[:20]
@@ -190,18 +190,19 @@ if found_at is None:
     print(f"no occurrence of {example!r} followed by a strong valence word in these documents")
 else:
     d, t = found_at
+    n_next = found.settings.context_tokens  # the K words after it whose reading is compared
     before = np.flatnonzero((cloud.doc_of_state == d) & (cloud.step_of_state == t - 1))[0]
     term = context.in_context_scores(
         F_cell, cloud.states[before][None], np.array([0]),
-        emb[toks[d, t + 1:t + 1 + modifiers.CONTEXT_TOKENS]][None], emb[[example_id]],
+        emb[toks[d, t + 1:t + 1 + n_next]][None], emb[[example_id]],
         found.attractor_points, w_read, emb[model.vocab.id(found.probes.filler)],
-        n_after=modifiers.N_AFTER)
-    words = [model.vocab.tokens[i] for i in toks[d, max(0, t - 4):t + 1 + modifiers.CONTEXT_TOKENS]]
+        n_after=found.settings.n_after)
+    words = [model.vocab.tokens[i] for i in toks[d, max(0, t - 4):t + 1 + n_next]]
     e_w, e_star = float(term.effect[0]), float(term.effect_reference[0])
     display(Markdown(task_plots.markdown_table(
         ["quantity", "value"],
         [["text around it", " ".join(words)],
-         [f"e(h_w): readout change caused by the next {modifiers.CONTEXT_TOKENS} words, read "
+         [f"e(h_w): readout change caused by the next {n_next} words, read "
           f"after \"{example}\"", f"{e_w:+.3f}"],
          ["e(h*(h_w)): the same words read from the nearest attractor point", f"{e_star:+.3f}"],
          ["this occurrence's term: the size of the difference of the two",
@@ -228,7 +229,7 @@ plt.show()
 # modifiers form a tail to the right. The **cut** is the method's own *[ours]*: sort the
 # scores, and call modifiers the tokens above the largest gap between consecutive log-scores
 # among the top 50. The ground truth is never consulted. Tokens seen fewer than
-# `modifiers.MIN_OCCURRENCES` = 20 times in the analysed documents are not scored (score 0,
+# `found.settings.min_occurrences` = 20 times in the analysed documents are not scored (score 0,
 # left out of the histogram and of every statistic of the cut): the score is a mean over
 # occurrences, and on a real corpus an unfiltered ranking is topped by names seen once. A
 # robust z-score rule is the other option in `context.select_modifiers`: a token is a
@@ -264,7 +265,7 @@ glue("ch4_top20_jacobian", [[found.words[i], float(found.jacobian_scores[i]), fo
                              int(found.counts[i])] for i in jacobian_top], display=False)
 glue("ch4_modifiers", list(found.modifiers), display=False)
 # the robust z-rule on the scored tokens, for the text below
-scored = found.counts >= modifiers.MIN_OCCURRENCES
+scored = found.counts >= found.settings.min_occurrences
 log_scores = np.log(found.scores[scored])
 mad = 1.4826 * float(np.median(np.abs(log_scores - np.median(log_scores))))
 z_cut = context.select_modifiers(found.scores, rule="mad", k=4.0, scored=scored)
@@ -274,7 +275,7 @@ glue("ch4_mad_factor", float(np.exp(4.0 * mad)), display=False)
 glue("ch4_mad_selected", f"{len(z_chosen)} tokens ({', '.join(z_chosen)})" if z_chosen
      else "nothing", display=False)
 # both scores' distributions over the scored tokens (log10 histograms), for the real-review pages
-_scored = found.counts >= modifiers.MIN_OCCURRENCES
+_scored = found.counts >= found.settings.min_occurrences
 for _key, _values in (("ch4_hist_score", found.scores), ("ch4_hist_jacobian", found.jacobian_scores)):
     _counts, _edges = np.histogram(np.log10(_values[_scored & (_values > 0)]), bins=30)
     glue(_key, [[round(float(e), 4) for e in _edges], [int(c) for c in _counts]], display=False)

@@ -448,23 +448,23 @@ print(f"chapter analysis time: {elapsed:.0f} s")
 #
 # :::{exercise}
 # :label: ch5-ex-fit-window
-# Fit the exponentials over all k = 0…8 instead of k = 0…3 (set
-# `modifiers.FIT_TOKENS = 9` before calling `timing_analysis`). How do τ of "not" and
-# "extremely" change, and does the ordering of negators vs intensifiers survive?
+# Fit the exponentials over all k = 0…8 instead of k = 0…3 (pass
+# `settings=modifiers.TimingSettings(fit_tokens=9)` to `timing_analysis`). How do τ of "not"
+# and "extremely" change, and does the ordering of negators vs intensifiers survive?
 # :::
 #
 # :::{solution} ch5-ex-fit-window
 # :class: dropdown
 # ```python
-# modifiers.FIT_TOKENS = 9
-# wide = modifiers.timing_analysis(model, attractor, found, words=words)
-# modifiers.FIT_TOKENS = 4
+# wide = modifiers.timing_analysis(model, attractor, found, words=words,
+#                                  settings=modifiers.TimingSettings(fit_tokens=9))
 # print(wide.of("not"), wide.of("extremely"))
+# print(wide.settings, timing.settings)  # each result records the settings it was computed with
 # ```
 # What to look for: a slow tail pulls every fitted τ up, the short ones most (curves that
 # drop fast and then flatten), which would shrink the gap between negators and intensifiers;
-# that is why the chapter fits the first four tokens. This page does not run it (it changes a
-# module setting); the printout answers it for your network.
+# that is why the chapter fits the first four tokens. This page does not run it (a second
+# timing analysis); the printout answers it for your network.
 # :::
 #
 # :::{exercise}

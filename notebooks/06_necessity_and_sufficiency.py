@@ -40,6 +40,7 @@
 #   the network (and, on the synthetic corpus, with the planted ones).
 
 # %%
+import dataclasses
 import time
 
 import matplotlib.pyplot as plt
@@ -145,10 +146,11 @@ plt.show()
 gain_words = list(dict.fromkeys([*mod_words, *(t for t in ("not", "extremely")
                                                 if t in model.vocab.tokens)]))
 x_val, x_fill = embedding[vocab_id(found.probes.valence)], embedding[vocab_id(found.probes.filler)]
-starts = modifiers.gain_starts(found.h_refs)
+starts = modifiers.gain_starts(found.h_refs, found.settings)  # g(0) measured as in chapter 4
 steps = {"intact": F, "modifier subspace removed": ns.projected_step(F, points, basis)}
 steps |= {f"random {i}": ns.projected_step(F, points, q) for i, q in enumerate(random_bases)}
-gains = {name: np.array([ns.next_token_gain(G, starts, w, embedding[vocab_id(t)], x_val, x_fill)
+gains = {name: np.array([ns.next_token_gain(G, starts, w, embedding[vocab_id(t)], x_val, x_fill,
+                                            settings=found.settings)
                          for t in gain_words]) for name, G in steps.items()}
 random_gains = np.stack([gains.pop(f"random {i}") for i in range(n_random)])
 gains["random subspace removed"] = random_gains.mean(0)
@@ -292,7 +294,8 @@ energy = {(name, kind): (float(np.mean([energy_share(r, kind) for r in random_ba
           for name, q in (("modifier", basis), ("random", None), ("control", energetic))
           for kind in ("ordinary", "modifiers")}
 g_energetic = (ns.next_token_gain(ns.projected_step(F, points, energetic), starts, w,
-                                  embedding[vocab_id("not")], x_val, x_fill)
+                                  embedding[vocab_id("not")], x_val, x_fill,
+                                  settings=found.settings)
                if "not" in model.vocab.tokens else float("nan"))
 acc_energetic = accuracy(ns.final_logits(*args, energetic), with_mod)
 control_rows = [
@@ -374,14 +377,15 @@ glue("ch6_necessity_verdict", necessity_verdict, display=False)
 # the family reads whole documents.
 
 # %%
-n_steps = 400 if cfg.fast else 1500
+sufficiency = ns.SufficiencySettings(fit_steps=400 if cfg.fast else 1500,
+                                     scan_steps=300 if cfg.fast else 500)
 whole = experiment.encoded_splits(cfg, model.vocab, whole_documents=True)
 train, valid_docs, test_docs = whole.train.data, whole.valid.data, whole.test.data
 baseline = (np.asarray(model.bow_params["weights"]), float(model.bow_params["bias"]))
 valid_set = (valid_docs.tokens, valid_docs.lengths, valid_docs.labels)
 l2 = ns.baseline_l2(model.bow_metrics["C"], train.n_docs)
 fits = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab), mod_ids,
-                     n_steps=n_steps, baseline=baseline, valid=valid_set, l2=l2)
+                     settings=sufficiency, baseline=baseline, valid=valid_set, l2=l2)
 correct = {v: ab.predict_correct(f.params, f.model, test_docs.tokens, test_docs.lengths,
                                  test_docs.labels) for v, f in fits.items()}
 correct["rnn"] = ns.rnn_correct(model, test.tokens, test.lengths, test.labels)
@@ -403,10 +407,10 @@ assert abs(correct["bow"].mean() - model.bow_metrics["test_accuracy"]) < 1e-9  #
 # refitted with those k tokens.
 
 # %%
-ranked_ids = [vocab_id(w) for w, s in found.top(max(ns.K_GRID)) if s > 0]
+ranked_ids = [vocab_id(w) for w, s in found.top(max(sufficiency.k_grid)) if s > 0]
 scan = ns.scan_modifier_count(ranked_ids, (train.tokens, train.lengths, train.labels),
                               valid_set, len(model.vocab), baseline,
-                              n_steps=300 if cfg.fast else 500, l2=l2)
+                              settings=sufficiency, l2=l2)
 display(Markdown(task_plots.markdown_table(
     ["k (top tokens of chapter 4's ranking)", "validation accuracy, + modifiers"],
     [["0 (bag-of-words)", f"{scan.baseline_valid:.4f}"]]
@@ -415,7 +419,7 @@ scan_words = [model.vocab.tokens[i] for i in ranked_ids[:scan.k]]
 print(f"chosen k = {scan.k}: {', '.join(scan_words) or '— (no k beats bag-of-words)'}")
 if scan.k:
     scan_fit = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab),
-                             ranked_ids[:scan.k], variants=("both",), n_steps=n_steps,
+                             ranked_ids[:scan.k], variants=("both",), settings=sufficiency,
                              baseline=baseline, valid=valid_set, l2=l2)["both"]
     correct["scan"] = ab.predict_correct(scan_fit.params, scan_fit.model, test_docs.tokens,
                                          test_docs.lengths, test_docs.labels)
@@ -433,7 +437,7 @@ rule_accuracy = model.metrics.get("rule_test_accuracy", float("nan"))
 if truth is not None and not cfg.fast:
     planted_ids = [vocab_id(t) for t in truth.modifiers if t in model.vocab.tokens]
     oracle = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab),
-                           planted_ids, variants=("both",), n_steps=n_steps, baseline=baseline,
+                           planted_ids, variants=("both",), settings=sufficiency, baseline=baseline,
                            valid=(valid_docs.tokens, valid_docs.lengths, valid_docs.labels),
                            l2=ns.baseline_l2(model.bow_metrics["C"], train.n_docs))["both"]
     correct["oracle"] = ab.predict_correct(oracle.params, oracle.model, test_docs.tokens,
@@ -455,7 +459,7 @@ if truth is not None and not cfg.fast:
 
 # %%
 backward_fit = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab),
-                             mod_ids, variants=("backward",), n_steps=n_steps,
+                             mod_ids, variants=("backward",), settings=sufficiency,
                              baseline=baseline, valid=valid_set, l2=l2)["backward"]
 correct["backward"] = ab.predict_correct(backward_fit.params, backward_fit.model,
                                          test_docs.tokens, test_docs.lengths, test_docs.labels)
@@ -469,7 +473,7 @@ english_words = [t for t in real_summaries.CHECK_LIST if t in model.vocab.tokens
 if truth is None and not cfg.fast and english_words:
     english = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab),
                             [vocab_id(t) for t in english_words], variants=("both",),
-                            n_steps=n_steps, baseline=baseline, valid=valid_set, l2=l2)["both"]
+                            settings=sufficiency, baseline=baseline, valid=valid_set, l2=l2)["both"]
     correct["english"] = ab.predict_correct(english.params, english.model, test_docs.tokens,
                                             test_docs.lengths, test_docs.labels)
 
@@ -816,7 +820,8 @@ if real:
 
 # %%
 one_token = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab), mod_ids,
-                          variants=("both",), n_steps=n_steps, window=1, baseline=baseline,
+                          variants=("both",), settings=dataclasses.replace(sufficiency, window=1),
+                          baseline=baseline,
                           valid=valid_set, l2=l2)["both"]
 correct_one = ab.predict_correct(one_token.params, one_token.model, test_docs.tokens,
                                  test_docs.lengths, test_docs.labels)

@@ -7,18 +7,19 @@ e₁, and the linearization is exact.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import dataclasses
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from rnnctx_utils import analysis, linearize, text
+from rnnctx_utils import analysis, analysis_cache, attractor_search, linearize, modifiers, text
 from rnnctx_utils import fixed_points as fp
 from rnnctx_utils.network import Network
 
 A = np.diag([1.0, 0.5, 0.2])
+SEEDS_40 = analysis.AttractorSettings(n_seeds=40)
 B = np.array([[1.0], [0.3], [-0.2]])
 
 
@@ -62,7 +63,7 @@ def _cloud(model: Network) -> analysis.StateCloud:
 def test_line_attractor_of_a_linear_integrator() -> None:
     model = _model()
     cloud = _cloud(model)
-    att = analysis.line_attractor(model, cloud, n_seeds=40, cache=False)
+    att = analysis.line_attractor(model, cloud, settings=SEEDS_40, cache=False)
     # Every slow point lies on the line h₂ = h₃ = 0 up to the slow tolerance (speed² / 2 < 1e-5)
     assert len(att.slow) >= 10
     assert np.abs(att.points[:, 1:]).max() < 1e-2
@@ -76,7 +77,7 @@ def test_line_attractor_of_a_linear_integrator() -> None:
 
 def test_attractor_modes_and_input_projections() -> None:
     model = _model()
-    att = analysis.line_attractor(model, _cloud(model), n_seeds=40, cache=False)
+    att = analysis.line_attractor(model, _cloud(model), settings=SEEDS_40, cache=False)
     modes = analysis.attractor_modes(model, att, n_points=5)
     n = len(modes.readout)
     np.testing.assert_allclose(np.abs(modes.eigenvalues), np.tile([1.0, 0.5, 0.2], (n, 1)),
@@ -93,7 +94,7 @@ def test_attractor_modes_and_input_projections() -> None:
 def test_linearized_system_of_a_linear_model_is_exact() -> None:
     model = _model()
     cloud = _cloud(model)
-    att = analysis.line_attractor(model, cloud, n_seeds=40, cache=False)
+    att = analysis.line_attractor(model, cloud, settings=SEEDS_40, cache=False)
     result = analysis.linearized_accuracy(model, att, cloud)
     np.testing.assert_allclose(result.logits_linear, cloud.logits, atol=1e-4)
     assert result.agreement == 1.0 and result.accuracy_linear == result.accuracy_rnn == 1.0
@@ -176,15 +177,34 @@ def test_class_size_counts_the_valence_tails():
     assert analysis.class_size(many) == 100
 
 
-def test_changing_a_module_setting_changes_the_analysis_cache_key(monkeypatch):
+def test_changing_a_setting_changes_the_analysis_cache_key() -> None:
+    def key(*settings: object) -> str:
+        return analysis_cache.cache_key("modifier_analysis", np.arange(3), *settings)
 
-    from rnnctx_utils import modifiers
+    before = key(analysis.AttractorSettings(), modifiers.ModifierSettings())
+    assert key(analysis.AttractorSettings(), modifiers.ModifierSettings()) == before
+    assert key(analysis.AttractorSettings(slow_tol=1e-7), modifiers.ModifierSettings()) != before
+    assert key(analysis.AttractorSettings(), modifiers.ModifierSettings(cut_rule="mad")) != before
+    # a setting is a value: changed by making another one, never in place (which a cached
+    # result's key would not see)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        modifiers.ModifierSettings().cut_rule = "mad"  # type: ignore[misc]
 
-    model = SimpleNamespace()
-    before = analysis._cache_key(model, "modifier_analysis", np.arange(3))
-    assert analysis._cache_key(model, "modifier_analysis", np.arange(3)) == before
-    assert analysis.module_settings()["modifiers.CUT_RULE"] == modifiers.CUT_RULE
-    monkeypatch.setattr(modifiers, "CUT_RULE", "mad")  # as an exercise might
-    assert analysis._cache_key(model, "modifier_analysis", np.arange(3)) != before
-    monkeypatch.undo()
-    assert analysis._cache_key(model, "modifier_analysis", np.arange(3)) == before
+
+def test_the_line_attractor_is_cached_under_its_settings(tmp_path, monkeypatch) -> None:
+    model = dataclasses.replace(_model(), cache_dir=tmp_path)
+    cloud = _cloud(model)
+    first = analysis.line_attractor(model, cloud, settings=SEEDS_40)
+    assert first.settings == SEEDS_40 and first.n_seeds == 40
+
+    def recompute(*args: object) -> None:
+        raise AssertionError("recomputed instead of loading the cached attractor")
+
+    monkeypatch.setattr(attractor_search, "_line_attractor", recompute)
+    again = analysis.line_attractor(model, cloud, settings=SEEDS_40)
+    np.testing.assert_array_equal(again.points, first.points)
+    # another setting is another entry: computed, never served the one cached under the old
+    for other in (dataclasses.replace(SEEDS_40, slow_tol=1e-7),
+                  analysis.AttractorSettings(n_seeds=41)):
+        with pytest.raises(AssertionError, match="recomputed"):
+            analysis.line_attractor(model, cloud, settings=other)

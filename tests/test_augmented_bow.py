@@ -167,7 +167,8 @@ def test_family_nested_over_a_baseline_never_loses_on_validation():
                             kinds=("counts",))
     l2 = ns.baseline_l2(base.C, 3000)
     fits = ns.fit_family(tokens[train], lengths[train], labels[train], V,
-                         (NEGATOR, INTENSIFIER), n_steps=300, window=None,
+                         (NEGATOR, INTENSIFIER),
+                         settings=ns.SufficiencySettings(fit_steps=300, window=None),
                          baseline=(base.weights, base.bias),
                          valid=(tokens[valid], lengths[valid], labels[valid]), l2=l2)
     # the plain member is the baseline itself: same validation accuracy, no steps taken

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from rnnctx_utils import analysis, modifiers, text
+from rnnctx_utils import analysis, modifier_discovery, modifiers, text
 from rnnctx_utils.network import Network
 
 LAMBDA_NEG, LAMBDA_INT = 0.6, 0.3
@@ -31,6 +31,8 @@ LAMBDA_NEG, LAMBDA_INT = 0.6, 0.3
 # and "bad" stay out of its window
 EPSILONS = np.geomspace(1e-3, 1e-2, 60)
 H0_INTENSITY = 0.5
+# every word occurs once: score them all (the default skips words seen < 20 times)
+EVERY_WORD = modifiers.ModifierSettings(min_occurrences=1)
 
 
 def _step(h, x):
@@ -77,9 +79,8 @@ slow = pytest.mark.slow
 @pytest.fixture(scope="module")
 def analysed():
     model, attractor = _hand_built()
-    # every word occurs once: score them all (the default skips words seen < 20 times)
-    found = modifiers.modifier_analysis(model, attractor, _hand_cloud(model), min_occurrences=1,
-                                        more_text=False)
+    found = modifiers.modifier_analysis(model, attractor, _hand_cloud(model),
+                                        settings=EVERY_WORD, more_text=False)
     timing = modifiers.timing_analysis(model, attractor, found, words=("not", "very"))
     return model, attractor, found, timing
 
@@ -104,8 +105,9 @@ def test_scores_are_the_analytic_gain_changes(analysed):
 def test_rare_words_are_not_scored(analysed):
     model, attractor, found, _ = analysed
     n_good = int(found.counts[found.words.index("good")])
-    rare = modifiers.modifier_analysis(model, attractor, _hand_cloud(model),
-                                       min_occurrences=n_good, more_text=False)
+    rare = modifiers.modifier_analysis(
+        model, attractor, _hand_cloud(model),
+        settings=modifiers.ModifierSettings(min_occurrences=n_good), more_text=False)
     # only "good" is seen often enough; its score (0 here) is kept, everything else is zeroed
     assert np.count_nonzero(rare.scores) == 0
     assert rare.score("not") == 0.0 and found.score("not") > 1.9
@@ -193,6 +195,17 @@ def test_position_gains_and_initial_state(analysed):
     assert split.last_weight == pytest.approx(1.0, rel=1e-4)
 
 
+@slow
+def test_results_record_their_settings_and_follow_them(analysed):
+    model, attractor, found, timing = analysed
+    assert found.settings == EVERY_WORD and timing.settings == modifiers.TimingSettings()
+    short = modifiers.timing_analysis(model, attractor, found, words=("not",),
+                                      settings=modifiers.TimingSettings(max_k=3, fit_tokens=3))
+    assert short.settings.max_k == 3 and short.k.tolist() == [0, 1, 2, 3]
+    np.testing.assert_allclose(short.distance[0], LAMBDA_NEG ** short.k, rtol=1e-4, atol=1e-7)
+    assert short.tau_distance[0] == pytest.approx(-1 / np.log(LAMBDA_NEG), rel=1e-3)
+
+
 def test_recovery_counts():
     found = SimpleNamespace(words=("not", "very", "the", "good"), modifiers=("not", "the"))
     truth = SimpleNamespace(modifiers={"not": None, "very": None, "absent": None})
@@ -207,21 +220,25 @@ def test_modifier_analysis_is_cached_next_to_a_cached_model(tmp_path, monkeypatc
     cloud = _hand_cloud(model)
     # where analyses of a network may be stored (the book's cached models give one)
     model = dataclasses.replace(model, cache_dir=tmp_path / "analysis" / "entry")
-    first = modifiers.modifier_analysis(model, attractor, cloud, min_occurrences=1,
+    first = modifiers.modifier_analysis(model, attractor, cloud, settings=EVERY_WORD,
                                         more_text=False)
     assert len(list((tmp_path / "analysis" / "entry").glob("modifier_analysis-*.pkl"))) == 1
 
     def recompute(*args, **kwargs):
         raise AssertionError("recomputed instead of loading the cached analysis")
 
-    monkeypatch.setattr(modifiers, "_modifier_analysis", recompute)
-    again = modifiers.modifier_analysis(model, attractor, cloud, min_occurrences=1,
+    monkeypatch.setattr(modifier_discovery, "_modifier_analysis", recompute)
+    again = modifiers.modifier_analysis(model, attractor, cloud, settings=EVERY_WORD,
                                         more_text=False)
     np.testing.assert_array_equal(again.scores, first.scores)
     assert again.modifiers == first.modifiers
-    # other arguments: another entry, computed (here: the patched function raises)
-    with pytest.raises(AssertionError, match="recomputed"):
-        modifiers.modifier_analysis(model, attractor, cloud, min_occurrences=2,
+    # other settings: another entry, computed (here: the patched function raises), never the
+    # result cached under the old ones
+    for other in (modifiers.ModifierSettings(min_occurrences=2),
+                  dataclasses.replace(EVERY_WORD, cut_rule="mad"),
+                  dataclasses.replace(EVERY_WORD, n_after=4)):
+        with pytest.raises(AssertionError, match="recomputed"):
+            modifiers.modifier_analysis(model, attractor, cloud, settings=other,
                                         more_text=False)
 
 
@@ -239,3 +256,5 @@ def test_extra_scoring_docs_reach_the_occurrence_target():
     assert modifiers.extra_scoring_docs(huge_vocab, cloud) == (200_000 - 1_000) // 10
     enough = SimpleNamespace(lengths=np.full(1_000, 51))
     assert modifiers.extra_scoring_docs(model, enough) == 0
+    fewer = modifiers.ModifierSettings(score_occurrences_per_word=20)  # 20 x 500 = 10,000
+    assert modifiers.extra_scoring_docs(model, cloud, fewer) == (10_000 - 1_000) // 10

@@ -23,7 +23,8 @@ LAMBDA_NEG, LAMBDA_INT = 0.6, 0.3
 # Slow points stop once q = ½‖F(h) − h‖² < tol, up to √(2 tol)/(1 − λ) off the line in each
 # decaying mode (0.011 in m₁, 0.006 in m₂); a gain (1 − 2 m₁)(1 + 2 m₂) read there is off by at
 # most 2 (0.011 + 0.006) ≈ 0.035.
-OFF_LINE = 2 * np.sqrt(2 * analysis.SLOW_TOL) * (1 / (1 - LAMBDA_NEG) + 1 / (1 - LAMBDA_INT))
+SLOW_TOL = analysis.AttractorSettings().slow_tol
+OFF_LINE = 2 * np.sqrt(2 * SLOW_TOL) * (1 / (1 - LAMBDA_NEG) + 1 / (1 - LAMBDA_INT))
 WORDS = ("the", "a", "good", "great", "bad", "awful", "not", "very")
 INPUTS = {"the": (0, 0, 0), "a": (0, 0, 0), "good": (1, 0, 0), "great": (1.5, 0, 0),
           "bad": (-1, 0, 0), "awful": (-1.5, 0, 0), "not": (0, 1, 0), "very": (0, 0, 0.5)}
@@ -60,8 +61,10 @@ def pipeline():
     net = _network()
     tokens, lengths, labels = _documents(net)
     cloud = analysis.state_cloud(net, tokens=tokens, lengths=lengths, labels=labels)
-    attractor = analysis.line_attractor(net, cloud, n_seeds=300)
-    found = modifiers.modifier_analysis(net, attractor, cloud, min_occurrences=5)
+    attractor = analysis.line_attractor(net, cloud,
+                                        settings=analysis.AttractorSettings(n_seeds=300))
+    found = modifiers.modifier_analysis(
+        net, attractor, cloud, settings=modifiers.ModifierSettings(min_occurrences=5))
     timing = modifiers.timing_analysis(net, attractor, found, words=("not", "very"))
     return net, cloud, attractor, found, timing
 
@@ -82,7 +85,7 @@ def test_cloud_and_line_attractor(pipeline):
     assert cloud.accuracy == 1.0  # labelled by the network itself
     # every slow point lies on the s axis (m₁ = m₂ = 0) up to what the speed tolerance allows:
     # q = ½‖F(h) − h‖² < tol leaves |m₁| ≤ √(2 tol) / (1 − λ₁) off the line
-    bound = np.sqrt(2 * analysis.SLOW_TOL) / (1 - LAMBDA_NEG)
+    bound = np.sqrt(2 * SLOW_TOL) / (1 - LAMBDA_NEG)
     assert np.abs(attractor.points[:, 1:]).max() <= bound
     # the exact roots are on it
     np.testing.assert_allclose(attractor.roots.points[:, 1:], 0.0, atol=1e-6)

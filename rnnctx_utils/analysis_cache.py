@@ -1,0 +1,81 @@
+"""The analyses' cache: results stored next to the network they were computed for.
+
+A :class:`~rnnctx_utils.network.Network` with a ``cache_dir`` (the book's cached models have
+one) gets its line attractor and modifier analysis stored there, so chapters 2–6 compute them
+once. An entry's key is a digest of the analysis's name, of its arguments (the documents, the
+settings objects: a frozen dataclass enters through its ``repr``) and of the sources of every
+analysis module, so that an edit of the code or another setting never serves a stale result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rnnctx_utils.network import as_network
+
+#: The modules whose sources enter every analysis cache key: every package module the analyses
+#: import, except the training modules (those enter the model's own digest,
+#: artifacts.TRAINING_MODULES, and so the path of its analysis cache); checked by
+#: tests/test_package_structure.py.
+ANALYSIS_MODULES = (
+    "analysis", "analysis_cache", "analysis_settings", "states", "attractor_search",
+    "linearized_dynamics", "attractor_modes",
+    "fixed_points", "fixed_point_types", "fixed_point_solvers", "fixed_points_io", "linearize",
+    "context", "position", "network",
+    "modifiers", "modifier_probes", "modifier_discovery", "modifier_timing",
+    # the shared helpers of fixed_points and linearize
+    "_jit", "_blas", "nearest_points",
+    # the methods context re-exports
+    "_types", "attractor_geometry", "rollouts", "modifier_scores", "modifier_subspace", "timing",
+    "gains", "recovered_fraction",
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def cache_key(name: str, *parts: Any) -> str:
+    """Digest of ``name``, of the ``parts`` (arrays by their bytes, anything else, settings
+    included, by its ``repr``) and of the analysis sources (so an edit invalidates the entry)."""
+    digest = hashlib.sha256(name.encode())
+    for module in ANALYSIS_MODULES:
+        digest.update((PACKAGE_DIR / f"{module}.py").read_bytes())
+    for part in parts:
+        digest.update(np.ascontiguousarray(part).tobytes() if isinstance(part, np.ndarray)
+                      else repr(part).encode())
+    return f"{name}-{digest.hexdigest()[:16]}"
+
+
+def load_cached(model: Any, key: str | None) -> Any:
+    """The entry ``key`` of the network's cache (None: no key, no cache folder, no entry, or a
+    damaged one, which is then recomputed)."""
+    folder = as_network(model).cache_dir
+    if key is None or folder is None:
+        return None
+    file = folder / f"{key}.pkl"
+    if not file.exists():
+        return None
+    try:
+        with file.open("rb") as handle:
+            return pickle.load(handle)  # noqa: S301  (our own cache file)
+    except Exception:  # noqa: BLE001  (a damaged entry is recomputed)
+        return None
+
+
+def store_cached(model: Any, key: str | None, value: Any) -> None:
+    """Store ``value`` as the entry ``key`` of the network's cache (nothing without a key or a
+    cache folder); written to a temporary file and renamed, so that concurrent chapters never
+    read half a file."""
+    folder = as_network(model).cache_dir
+    if key is None or folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{key}.{os.getpid()}.tmp"
+    with tmp.open("wb") as handle:
+        pickle.dump(value, handle)
+    tmp.replace(folder / f"{key}.pkl")
