@@ -150,13 +150,11 @@ print(cc.summary_reading(results))
 # not planted is *how* each cell represents them (a separate subspace off the line attractor,
 # its dimension, its time constants), which is what the rows above compare. A cell whose test
 # accuracy stays far below the ceiling has not learnt the rule, and the absence of the
-# mechanism there says nothing about whether the cell *could* implement it.
-#
-# {glue:text}`cells_planted_sufficiency:s`
+# mechanism there says nothing about whether the cell *could* implement it. The same holds
+# for the sufficiency column, generated from its numbers below:
 
 # %%
-glue("cells_planted_sufficiency", cc.planted_sufficiency_reading(cfg, results), display=False)
-print(cc.planted_sufficiency_reading(cfg, results))
+display(Markdown(cc.planted_sufficiency_reading(cfg, results)))
 
 # %%
 glue("cells_seconds", f"{time.perf_counter() - start:.0f}", display=False)
