@@ -277,14 +277,19 @@ def add_sufficiency(cfg: Config, results: list[CellResult]) -> list[CellResult]:
 
 def sufficiency_fits(results: list[CellResult]) -> str:
     """How many augmented fits the sufficiency column took, and which cells shared one."""
-    shared = [r for r in results if r.sufficiency is not None and r.sufficiency.shared_with]
-    n_fits = sum(1 for r in results if r.sufficiency is not None
-                 and not r.sufficiency.shared_with)
-    text = f"{n_fits} augmented fit{'s' if n_fits != 1 else ''} for {len(results)} cells"
-    if shared:
+    measured = [r for r in results if r.sufficiency is not None]
+    owners = [r.cell for r in measured if r.sufficiency is not None
+              and not r.sufficiency.shared_with]
+    reused: dict[str, list[str]] = {}
+    for r in measured:
+        if r.sufficiency is not None and r.sufficiency.shared_with:
+            reused.setdefault(r.sufficiency.shared_with[0], []).append(r.cell)
+    text = f"{len(owners)} augmented fit{'s' if len(owners) != 1 else ''} for {len(measured)} cells"
+    if reused:
         text += " (" + "; ".join(
-            f"the {CELL_LABELS[r.cell]} reuses the {CELL_LABELS[r.sufficiency.shared_with[0]]}'s:"
-            " the same modifier set" for r in shared if r.sufficiency is not None) + ")"
+            " and ".join(f"the {CELL_LABELS[c]}" for c in cells)
+            + f" reuse{'s' if len(cells) == 1 else ''} the {CELL_LABELS[owner]}'s: the same "
+            "modifier set" for owner, cells in reused.items()) + ")"
     return text + "."
 
 
@@ -463,10 +468,10 @@ def planted_sufficiency_reading(cfg: Config, results: list[CellResult]) -> str:
                  else "has no gain to recover")
         parts.append(f"the {CELL_LABELS[r.cell]}'s set holds {len(held)} of the "
                      f"{len(s.planted)} planted modifiers"
-                     + (f" (not {', '.join(missed)})" if missed else "") + f" and {value}")
+                     + (f" (missing: {', '.join(missed)})" if missed else "") + f" and {value}")
     return ("**Sufficiency is planted too.** The synthetic labels come from a rule of the "
-            "augmented family's own form (" + planted["sufficiency"] + ": chapter 1), so the "
-            "family fitted with the planted modifiers *is* the rule, and a recovered fraction "
+            "augmented family's own form (chapter 1), so the family fitted with the planted "
+            "modifiers *is* the rule, and a recovered fraction "
             "near 1 on this corpus is partly true by construction (above 1, the family beats "
             "a cell that falls short of the rule). What is not planted is which modifiers "
             "each cell's analysis discovered, and whether those are enough: "
