@@ -33,6 +33,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from rnnctx_utils import cells_compare as cc
+from rnnctx_utils import cells_tables as ct
 from rnnctx_utils.config import config
 from rnnctx_utils.plots import cells as cell_plots
 from rnnctx_utils.plots.task import table
@@ -44,8 +45,8 @@ print(cfg.describe())
 # %%
 results = [cc.compare_cell(cfg, cell) for cell in cc.CELL_ORDER]
 print(f"four cells trained or loaded and analysed in {time.perf_counter() - start:.0f} s")
-glue("cells_schedule", cc.schedule_reading(cfg, results), display=False)
-print(cc.schedule_reading(cfg, results))
+glue("cells_schedule", ct.schedule_reading(cfg, results), display=False)
+print(ct.schedule_reading(cfg, results))
 
 # %% [markdown]
 # ## Accuracy
@@ -57,7 +58,7 @@ print(cc.schedule_reading(cfg, results))
 # different corpora; only the ordering of the cells can be compared).
 
 # %%
-display(table(cc.ACCURACY_HEADER, cc.accuracy_rows(results)))
+display(table(ct.ACCURACY_HEADER, ct.accuracy_rows(results)))
 
 # %% [markdown]
 # ## The line attractor in each cell
@@ -73,7 +74,7 @@ display(table(cc.ACCURACY_HEADER, cc.accuracy_rows(results)))
 # middle slow point against central finite differences of the cell.
 
 # %%
-display(table(cc.LINE_HEADER, cc.line_rows(results)))
+display(table(ct.LINE_HEADER, ct.line_rows(results)))
 
 # %% mystnb={"figure": {"caption": "The visited states of each cell on its first two principal components (grey hexagonal bins, log scale), one panel per cell, with the slow points coloured by their readout (blue negative, red positive) and the initial state h0 as a black star.", "name": "fig-cells-density"}}
 cell_plots.state_density_grid(results, cc.CELL_LABELS)
@@ -111,9 +112,9 @@ glue("cells_n_random", cc.N_RANDOM, display=False)
 suff_start = time.perf_counter()
 results = cc.add_sufficiency(cfg, results)
 print(f"sufficiency (augmented bag-of-words fits) in {time.perf_counter() - suff_start:.0f} s")
-glue("cells_suff_steps", f"{cc.sufficiency_steps(cfg):,}", display=False)
-glue("cells_suff_fits", cc.sufficiency_fits(results), display=False)
-display(table(cc.MODIFIER_HEADER, cc.modifier_rows(results)))
+glue("cells_suff_steps", f"{cc.sufficiency_settings(cfg).fit_steps:,}", display=False)
+glue("cells_suff_fits", ct.sufficiency_fits(results), display=False)
+display(table(ct.MODIFIER_HEADER, ct.modifier_rows(results)))
 
 # %% mystnb={"figure": {"caption": "Every token's mean deflection on the first two principal components of each cell's modifier deflections, coloured by log10 of its modifier score (yellow: highest), one panel per cell with the dimension d of the modifier subspace in the title (the subspace keeps the first d components, so where d = 1 the vertical axis lies outside it); the top selected modifiers and P2's two words 'not' and 'extremely' are written out.", "name": "fig-cells-modifiers"}}
 cell_plots.modifier_scatter_grid(results, cc.CELL_LABELS)
@@ -131,9 +132,9 @@ plt.show()
 # cell's own modifiers, recovers at least 90% of that gain (chapter 6's verdict).
 
 # %%
-display(Markdown("\n".join(f"- {cc.reading(r)}" for r in results)))
-glue("cells_summary", cc.summary_reading(results), display=False)
-print(cc.summary_reading(results))
+display(Markdown("\n".join(f"- {ct.reading(r)}" for r in results)))
+glue("cells_summary", ct.summary_reading(results), display=False)
+print(ct.summary_reading(results))
 
 # %% [markdown]
 # {glue:text}`cells_summary:s` Chapter {ref}`ch-line-attractor` recalls that P1 found the
@@ -154,7 +155,7 @@ print(cc.summary_reading(results))
 # for the sufficiency column, generated from its numbers below:
 
 # %%
-display(Markdown(cc.planted_sufficiency_reading(cfg, results)))
+display(Markdown(ct.planted_sufficiency_reading(cfg, results)))
 
 # %%
 glue("cells_seconds", f"{time.perf_counter() - start:.0f}", display=False)

@@ -28,6 +28,7 @@ from chapter_runner import run_chapter_fast
 
 from rnnctx_utils import cells, context
 from rnnctx_utils import cells_compare as cc
+from rnnctx_utils import cells_tables as ct
 from rnnctx_utils.config import config
 
 GATED = ("ugrnn", "gru", "lstm")
@@ -91,7 +92,7 @@ def test_gated_cells_negate_through_the_modifier_subspace(results, cell):
     # Measured g(0) of "not": -0.60 (UGRNN) to -2.38 (GRU) intact, +0.95 to +1.25 with the
     # subspace removed, within 0.3 of the intact value with random subspaces removed.
     assert n["g_intact"] < -0.3 and n["g_ablated"] > 0.5 and n["g_random"] < -0.3
-    assert cc.flips(n)
+    assert ct.flips(n)
     assert "not" in results[cell].found.modifiers
     assert n["test"] > n["bow"] + 0.1  # measured +0.19 to +0.22
 
@@ -101,7 +102,7 @@ def test_vanilla_rnn_has_not_learnt_the_task_in_the_fast_schedule(results):
     # at full size it takes ~1,000 steps to leave chance): the page must not call it a success.
     n = results["vanilla"].numbers
     assert n["test"] < n["bow"] < results["gru"].numbers["test"]
-    assert "does not beat bag-of-words" in cc.reading(results["vanilla"]) or not cc.flips(n)
+    assert "does not beat bag-of-words" in ct.reading(results["vanilla"]) or not ct.flips(n)
 
 
 @pytest.mark.parametrize("cell", cc.CELL_ORDER)
@@ -130,15 +131,15 @@ def test_sufficiency_of_the_gated_cells_and_not_of_the_vanilla_rnn(results):
     assert results["gru"].numbers["recovered"] == pytest.approx(1.0625, abs=0.1)
     for cell in GATED:  # measured 1.04 (UGRNN) to 1.11 (LSTM), lower bounds 0.92 to 0.97
         assert results[cell].numbers["recovered"] > 0.9
-        assert cc.recovers(results[cell])
-        assert "sufficiency reproduced" in cc.reading(results[cell])
+        assert ct.recovers(results[cell])
+        assert "sufficiency reproduced" in ct.reading(results[cell])
     # The vanilla RNN is below bag-of-words in the fast schedule: nothing to recover, and the
     # page says so instead of reading a ratio of noise (measured gain -9.2 [-15.0, -3.8]).
     vanilla = results["vanilla"]
     assert vanilla.sufficiency is not None and vanilla.numbers["rnn_gain_high"] < 0
     assert vanilla.sufficiency.verdict.startswith("not measurable")
-    assert "Sufficiency is not measurable" in cc.reading(vanilla)
-    assert not cc.recovers(vanilla)
+    assert "Sufficiency is not measurable" in ct.reading(vanilla)
+    assert not ct.recovers(vanilla)
 
 
 def test_cells_with_the_same_modifier_set_share_one_fit(results):
@@ -149,7 +150,7 @@ def test_cells_with_the_same_modifier_set_share_one_fit(results):
     assert book.sufficiency is not None and lstm.sufficiency is not None
     assert book.sufficiency.shared_with == () and lstm.sufficiency.shared_with == ("gru",)
     assert lstm.sufficiency.fit is book.sufficiency.fit
-    assert "1 augmented fit for 2 cells" in cc.sufficiency_fits([lstm, book])
+    assert "1 augmented fit for 2 cells" in ct.sufficiency_fits([lstm, book])
     # the LSTM's own RNN and gain, the GRU's augmented accuracy
     assert lstm.numbers["acc_aug"] == book.numbers["acc_aug"] == gru.numbers["acc_aug"]
     assert lstm.numbers["rnn_gain"] == pytest.approx(results["lstm"].numbers["rnn_gain"])
@@ -157,9 +158,9 @@ def test_cells_with_the_same_modifier_set_share_one_fit(results):
 
 def test_tables_have_one_row_per_cell(results):
     ordered = [results[cell] for cell in cc.CELL_ORDER]
-    assert len(cc.accuracy_rows(ordered)) == 5  # four cells and P1's BoW row
-    for rows, header in ((cc.line_rows(ordered), cc.LINE_HEADER),
-                         (cc.modifier_rows(ordered), cc.MODIFIER_HEADER)):
+    assert len(ct.accuracy_rows(ordered)) == 5  # four cells and P1's BoW row
+    for rows, header in ((ct.line_rows(ordered), ct.LINE_HEADER),
+                         (ct.modifier_rows(ordered), ct.MODIFIER_HEADER)):
         assert len(rows) == 4 and all(len(row) == len(header) for row in rows)
 
 
@@ -169,11 +170,11 @@ def test_chapter_runs_fast_and_says_what_the_numbers_say(results):
     assert [r.cell for r in page["results"]] == list(cc.CELL_ORDER)
     for r in page["results"]:
         assert r.numbers == pytest.approx(results[r.cell].numbers, rel=1e-6, abs=1e-9, nan_ok=True)
-        sentence = cc.reading(r)
-        assert ("shows a line attractor" in sentence) == cc.has_line(r.numbers)
-        assert ("the negation mechanism is there" in sentence) == cc.flips(r.numbers)
+        sentence = ct.reading(r)
+        assert ("shows a line attractor" in sentence) == ct.has_line(r.numbers)
+        assert ("the negation mechanism is there" in sentence) == ct.flips(r.numbers)
     assert page["results"][2].sufficiency.shared_with == ()  # the GRU: fitted first
-    caveat = cc.planted_sufficiency_reading(page["cfg"], page["results"])
+    caveat = ct.planted_sufficiency_reading(page["cfg"], page["results"])
     assert "partly true by construction" in caveat and "the GRU's set holds" in caveat
-    summary = cc.summary_reading(page["results"])
+    summary = ct.summary_reading(page["results"])
     assert "for 3 of the 4 cells (UGRNN, GRU, LSTM)" in summary
