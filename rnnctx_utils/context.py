@@ -43,8 +43,11 @@ from rnnctx_utils.modifier_scores import (
     InContextScores,
     ModifierScores,
     ModifierSelection,
+    NullTest,
     in_context_scores,
     modifier_scores,
+    null_test,
+    random_kick_differences,
     select_modifiers,
 )
 from rnnctx_utils.modifier_subspace import (
@@ -80,6 +83,7 @@ __all__ = [
     "InContextScores",
     "ModifierScores",
     "ModifierSelection",
+    "NullTest",
     "ModifierSubspace",
     "ModifierTimescales",
     "PositionGains",
@@ -94,6 +98,8 @@ __all__ = [
     "fit_exponential",
     "gain_curve",
     "in_context_scores",
+    "null_test",
+    "random_kick_differences",
     "initial_state_projection",
     "manifold_direction",
     "modifier_coordinates",

@@ -158,7 +158,8 @@ class InContextScores(NamedTuple):
     effect_reference: np.ndarray
 
 
-@partial(jax.jit, static_argnums=0, static_argnames=("n_after", "chunk_size", "interpolate"))
+@partial(jax.jit, static_argnums=0,
+         static_argnames=("n_after", "chunk_size", "interpolate", "random_kicks"))
 def _in_context_kernel(
     F: StepFn,
     h_before: jax.Array,
@@ -167,10 +168,12 @@ def _in_context_kernel(
     attractor_points: jax.Array,
     readout_w: jax.Array,
     x_filler: jax.Array,
+    directions: jax.Array,
     *,
     n_after: int,
     chunk_size: int,
     interpolate: bool,
+    random_kicks: bool,
 ) -> tuple[jax.Array, jax.Array]:
     n_next = next_inputs.shape[1]
     tail = jnp.broadcast_to(x_filler, (n_after, x_filler.shape[0]))
@@ -183,8 +186,12 @@ def _in_context_kernel(
         # the readout change the following words cause, against fillers in their place
         return readout_after(h, jnp.concatenate([xs, tail])) - readout_after(h, fillers)
 
-    def one(h: jax.Array, x_w: jax.Array, xs: jax.Array) -> tuple[jax.Array, jax.Array]:
-        h_w = F(_nearest_point(h, attractor_points, interpolate), x_w)
+    def one(h: jax.Array, x_w: jax.Array, xs: jax.Array, u: jax.Array
+            ) -> tuple[jax.Array, jax.Array]:
+        h_ref = _nearest_point(h, attractor_points, interpolate)
+        h_w = F(h_ref, x_w)
+        if random_kicks:  # the null: the same kick size in a random direction u (unit norm)
+            h_w = h_ref + jnp.linalg.norm(h_w - h_ref) * u
         return effect(h_w, xs), effect(_nearest_point(h_w, attractor_points, interpolate), xs)
 
     n = h_before.shape[0]
@@ -197,7 +204,7 @@ def _in_context_kernel(
 
     eff, ref = lax.map(
         lambda c: jax.vmap(one)(*c),
-        (padded(h_before), padded(occurrence_inputs), padded(next_inputs)),
+        (padded(h_before), padded(occurrence_inputs), padded(next_inputs), padded(directions)),
     )
     return eff.reshape(-1)[:n], ref.reshape(-1)[:n]
 
@@ -257,9 +264,11 @@ def in_context_scores(
         jnp.asarray(attractor_points),
         jnp.asarray(readout_w),
         jnp.asarray(x_filler),
+        jnp.zeros((h.shape[0], 0), h.dtype),  # no random directions: the token's own kicks
         n_after=n_after,
         chunk_size=max(1, min(chunk_size, h.shape[0])),
         interpolate=interpolate,
+        random_kicks=False,
     )
     effect, reference = np.asarray(eff, np.float64), np.asarray(ref, np.float64)
     n_tokens = inputs.shape[0]
@@ -267,6 +276,140 @@ def in_context_scores(
     total = np.bincount(ids, np.abs(effect - reference), minlength=n_tokens)
     score = total / np.maximum(count, 1)
     return InContextScores(score, count, effect, reference)
+
+
+@partial(jax.jit, static_argnums=0, static_argnames=("chunk_size", "interpolate"))
+def _kicks(F: StepFn, h_before: jax.Array, occurrence_inputs: jax.Array,
+           attractor_points: jax.Array, *, chunk_size: int, interpolate: bool) -> jax.Array:
+    """[n, S] each occurrence's kick F(h_ref, x_w) − h_ref from the nearest attractor point."""
+
+    def one(h: jax.Array, x_w: jax.Array) -> jax.Array:
+        h_ref = _nearest_point(h, attractor_points, interpolate)
+        return F(h_ref, x_w) - h_ref
+
+    n = h_before.shape[0]
+    n_chunks = -(-n // chunk_size)
+    pad = n_chunks * chunk_size - n
+
+    def padded(a: jax.Array) -> jax.Array:
+        a = jnp.concatenate([a, jnp.broadcast_to(a[:1], (pad,) + a.shape[1:])])
+        return a.reshape((n_chunks, chunk_size) + a.shape[1:])
+
+    out = lax.map(lambda c: jax.vmap(one)(*c), (padded(h_before), padded(occurrence_inputs)))
+    return out.reshape((-1, h_before.shape[1]))[:n]
+
+
+def random_kick_differences(
+    F: StepFn,
+    h_before: ArrayLike,
+    token_ids: ArrayLike,
+    next_inputs: ArrayLike,
+    token_inputs: ArrayLike,
+    attractor_points: ArrayLike,
+    readout_w: ArrayLike,
+    x_filler: ArrayLike,
+    *,
+    n_after: int = 5,
+    directions: str = "random",
+    seed: int = 0,
+    chunk_size: int = 2048,
+    interpolate: bool = False,
+) -> np.ndarray:
+    """The in-context score's null [ours]: each occurrence's kick replaced by another one.
+
+    Exactly :func:`in_context_scores`' per-occurrence difference |e(h_w) − e(h*(h_w))|, with
+    h_w = h_ref + ‖F(h_ref, x_w) − h_ref‖ · u: a kick of the token's own size, in the same
+    context, read by the same following words, in another direction u (unit norm, one per
+    occurrence, drawn from ``seed``):
+
+    - ``"random"``: uniform on the sphere (no particular direction);
+    - ``"shuffled"``: the direction of the kick of another occurrence, drawn at random
+      (the directions the network's inputs actually use, in the proportions of the text).
+
+    Same other arguments as :func:`in_context_scores`.
+
+    Returns:
+        [n] the null differences, one per occurrence.
+    """
+    ids = np.asarray(token_ids, dtype=np.int64)
+    inputs = jnp.asarray(token_inputs)
+    h = jnp.asarray(h_before)
+    rng = np.random.default_rng(seed)
+    if directions == "random":
+        u = rng.standard_normal(h.shape).astype(np.float32)
+    elif directions == "shuffled":
+        kicks = np.asarray(_kicks(F, h, inputs[jnp.asarray(ids)], jnp.asarray(attractor_points),
+                                  chunk_size=max(1, min(chunk_size, h.shape[0])),
+                                  interpolate=interpolate))
+        u = kicks[rng.permutation(len(kicks))]
+    else:
+        raise ValueError(f"unknown directions {directions!r}; use 'random' or 'shuffled'")
+    u = u / np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-30)
+    eff, ref = _in_context_kernel(
+        F, h, inputs[jnp.asarray(ids)], jnp.asarray(next_inputs), jnp.asarray(attractor_points),
+        jnp.asarray(readout_w), jnp.asarray(x_filler), jnp.asarray(u), n_after=n_after,
+        chunk_size=max(1, min(chunk_size, h.shape[0])), interpolate=interpolate,
+        random_kicks=True)
+    return np.abs(np.asarray(eff, np.float64) - np.asarray(ref, np.float64))
+
+
+class NullTest(NamedTuple):
+    """Each token's in-context score against the random-kick null (M5 [ours]).
+
+    excess: [V] mean over the token's occurrences of (difference − null difference);
+    z: [V] excess / its standard error over the occurrences (0 where fewer than
+    ``min_occurrences``); is_modifier: [V] bool, z above ``z_threshold``;
+    z_threshold: the one-sided Bonferroni cut for ``alpha`` over the tested tokens;
+    n_tested: how many tokens were tested.
+    """
+
+    excess: np.ndarray
+    z: np.ndarray
+    is_modifier: np.ndarray
+    z_threshold: float
+    n_tested: int
+
+
+def null_test(
+    differences: ArrayLike,
+    null_differences: ArrayLike,
+    token_ids: ArrayLike,
+    n_tokens: int,
+    *,
+    min_occurrences: int = 20,
+    alpha: float = 0.05,
+) -> NullTest:
+    """Tokens whose kicks change the reading of what follows more than random kicks of the
+    same size do, in the same contexts (M5 [ours]): a paired test over each token's
+    occurrences, z = mean(d − d_null) / SE, one-sided, Bonferroni-corrected over the tokens
+    seen at least ``min_occurrences`` times (a normal approximation: each tested token has
+    at least that many occurrences).
+
+    Args:
+        differences: [n] |e(h_w) − e(h*(h_w))| per occurrence (``InContextScores``'s
+            effect − effect_reference, in absolute value).
+        null_differences: [n] the same with random kicks (:func:`random_kick_differences`).
+        token_ids: [n] the token of each occurrence; n_tokens: V.
+    Returns:
+        :class:`NullTest`.
+    """
+    from scipy.stats import norm  # noqa: PLC0415
+
+    ids = np.asarray(token_ids, np.int64)
+    paired = np.asarray(differences, np.float64) - np.asarray(null_differences, np.float64)
+    count = np.bincount(ids, minlength=n_tokens).astype(np.float64)
+    total = np.bincount(ids, paired, minlength=n_tokens)
+    squares = np.bincount(ids, paired**2, minlength=n_tokens)
+    tested = count >= max(min_occurrences, 2)
+    n = np.maximum(count, 2)
+    mean = total / np.maximum(count, 1)
+    variance = np.maximum(squares - count * mean**2, 0.0) / (n - 1)
+    se = np.sqrt(variance / n)
+    z = np.where(tested & (se > 0), mean / np.where(se > 0, se, 1.0), 0.0)
+    n_tested = int(tested.sum())
+    threshold = float(norm.isf(alpha / max(n_tested, 1)))
+    return NullTest(np.where(tested, mean, 0.0), z, tested & (z > threshold), threshold,
+                    n_tested)
 
 
 class ModifierSelection(NamedTuple):

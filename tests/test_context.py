@@ -434,3 +434,59 @@ def test_bootstrap_tau_of_exact_exponentials_and_its_spread():
     assert 1.0 < spread.min() < np.median(spread) < spread.max() < 4.0
     full = context.fit_exponential(mixed[0].mean(axis=0)).tau
     assert abs(np.median(spread) - full) < 0.3
+
+
+def _null_difference(h_before: np.ndarray, kick_norm: float, u: np.ndarray, nxt: str) -> float:
+    """|e(h) − e(h*(h))| for the kicked state h = h_ref + kick_norm·u, read by ``nxt`` then
+    fillers ("the" = zero input): e(h) = g(n, i)(1 − β tanh²(s))·val, the reference at the
+    nearest cloud point (s on the 0.05 grid, n = i = z = 0)."""
+    h_ref = np.array([GRID[np.argmin(np.abs(GRID - h_before[0]))], 0, 0, 0])
+    h = h_ref + kick_norm * u
+    val = x(nxt)[0]
+    g = 1.0 + A_N * np.tanh(h[1]) + A_I * np.tanh(h[2])
+    s_star = GRID[np.argmin(np.abs(GRID - h[0]))]
+    return abs(g * (1 - BETA * np.tanh(h[0]) ** 2) * val - (1 - BETA * np.tanh(s_star) ** 2) * val)
+
+
+@pytest.mark.parametrize("directions", ["random", "shuffled"])
+def test_random_kick_null_moves_each_kick_to_another_direction(directions):
+    # "not good" and "very great" from s = 0: kicks of norm 1 ("not" = e_n, "very" = e_i) and
+    # 1 ("good" moves along the line); the null keeps the size and the context, changes the
+    # direction: to a uniform one (reproduced from the seed) or to another occurrence's kick
+    pairs = [("not", "good"), ("very", "great"), ("good", "good"), ("not", "bad")]
+    h_before = np.zeros((len(pairs), 4), np.float32)
+    ids = np.array([IDX[a] for a, _ in pairs])
+    nexts = np.stack([[x(b)] for _, b in pairs])
+    null = context.random_kick_differences(F, h_before, ids, nexts, EMBED, ATTRACTOR, READOUT,
+                                           x("the"), n_after=3, directions=directions, seed=3)
+    rng = np.random.default_rng(3)
+    kicks = np.stack([x(a) for a, _ in pairs]).astype(np.float64)  # from s = 0: F(0, x) = x
+    if directions == "random":
+        u = rng.standard_normal((len(pairs), 4)).astype(np.float32).astype(np.float64)
+    else:
+        u = kicks[rng.permutation(len(pairs))]
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    expected = [_null_difference(h_before[j], float(np.linalg.norm(kicks[j])), u[j], b)
+                for j, (_, b) in enumerate(pairs)]
+    np.testing.assert_allclose(null, expected, atol=1e-5)
+    # the token's own kicks give 2, 2, 0, 2 (in_context_scores' test): the null differs
+    assert not np.allclose(null, [2.0, 2.0, 0.0, 2.0], atol=1e-3)
+
+
+def test_null_test_is_a_paired_z_test_with_bonferroni():
+    # token 1: 50 occurrences, differences 1 + ε above a null of 0.5: z = 0.5 / (sd/√50);
+    # token 2: as many, no excess; token 3: 5 occurrences (untested)
+    rng = np.random.default_rng(0)
+    eps = rng.standard_normal(100)
+    diffs = np.concatenate([1.0 + 0.2 * eps[:50], 0.5 + 0.2 * eps[50:], np.ones(5)])
+    null = np.concatenate([np.full(50, 0.5), np.full(50, 0.5), np.zeros(5)])
+    ids = np.repeat([1, 2, 3], [50, 50, 5])
+    out = context.null_test(diffs, null, ids, 4, min_occurrences=20, alpha=0.05)
+    paired = diffs - null
+    for token, rows in ((1, slice(0, 50)), (2, slice(50, 100))):
+        d = paired[rows]
+        assert out.z[token] == pytest.approx(d.mean() / (d.std(ddof=1) / np.sqrt(d.size)))
+        assert out.excess[token] == pytest.approx(d.mean())
+    from scipy.stats import norm
+    assert out.n_tested == 2 and out.z_threshold == pytest.approx(norm.isf(0.025))
+    assert list(np.flatnonzero(out.is_modifier)) == [1] and out.z[3] == 0.0
