@@ -45,7 +45,7 @@ import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rnnctx_utils import analysis, context, experiment, modifiers, real_summaries
+from rnnctx_utils import analysis, context, experiment, modifier_null, modifiers, real_summaries
 from rnnctx_utils.config import config
 from rnnctx_utils.plots import context as context_plots
 from rnnctx_utils.plots import real as real_plots
@@ -286,6 +286,31 @@ glue("ch4_n_scorable", int(np.sum(found.scores > 0)), display=False)
 # {glue:text}`ch4_score_decades:.1f` decades over {glue:text}`ch4_n_tokens` tokens, and the
 # method selects {glue:text}`ch4_n_selected` modifiers. P2's tail holds "not", "never",
 # "extremely", "very"; our five best-scoring tokens are {glue:text}`ch4_top_tokens`.
+#
+# ### Why a cut, and not a test against a null? *[ours, tested]*
+#
+# A tempting alternative to the cut is a significance test that uses only the dynamics: call w
+# a modifier when its kicks change the reading of the following words more than a *null* kick
+# of the same size, from the same state, read by the same words, does. Two nulls: a direction
+# drawn uniformly at random, and the direction of another occurrence's kick (the directions the
+# inputs really use). For each token, at most 100 of its occurrences enter a paired z-test of
+# |e(h_w) − e(h*(h_w))| against the null's, one-sided, Bonferroni-corrected over the tested
+# tokens (`modifier_null.null_selection`).
+
+# %%
+nulls = {kind: modifier_null.null_selection(model, attractor, cloud, found, directions=kind)
+         for kind in modifier_null.NULLS}
+planted_words = None if truth is None else tuple(truth.modifiers)
+display(Markdown(task_plots.markdown_table(modifier_null.NULL_HEADER, modifier_null.null_rows(
+    nulls, found, planted_words, real_summaries.CHECK_LIST))))
+glue("ch4_null_reading", modifier_null.null_reading(nulls, found, planted_words), display=False)
+for kind, n in nulls.items():
+    glue(f"ch4_null_{kind}_selected", len(n.selected), display=False)
+
+# %% [markdown]
+# {glue:text}`ch4_null_reading:s` (The English check-list column counts words of a fixed list
+# of negators, intensifiers, diminishers and contrastives, a check for real text, never an
+# input.)
 #
 # ## The modifier subspace (M6)
 #

@@ -146,3 +146,18 @@ def test_chapter_5_tau_ordering_interval_and_h0_causal_test(chapters):
     # the last ≈ 1.44x; the network learns both directions (default model: 1.47 and 1.26)
     assert timing.position_split.first_weight > 1.1
     assert timing.position_split.last_weight > 1.05
+
+
+def test_chapter_4_nulls_test_every_scored_token_and_pass_the_planted_negators(chapters):
+    # the null tests run on chapter 4's own scored tokens; the negators' kicks (a flip of the
+    # next word) beat both a random and a shuffled kick of their size on the planted corpus
+    ch4, _ = chapters
+    found, nulls = ch4["found"], ch4["nulls"]
+    n_scored = int(np.sum(found.counts >= found.settings.min_occurrences))
+    for kind, n in nulls.items():
+        assert n.test.n_tested == n_scored, kind
+        ids = [ch4["model"].vocab.tokens.index(w) for w in n.selected]
+        assert np.all(n.test.z[ids] > n.test.z_threshold)
+        assert {"not", "n't", "never"} <= set(n.selected), kind
+    # uniformly random directions barely move the readout: that null passes more tokens
+    assert len(nulls["random"].selected) >= len(nulls["shuffled"].selected)
