@@ -48,15 +48,30 @@ import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rnnctx_utils import analysis, context, experiment, linearize, modifiers, real_summaries
+start = time.perf_counter()
+
+# %% [markdown]
+# The package's analyses (chapters 2–5), this chapter's reporting modules, which read out,
+# table and judge the results by named functions, and the plots:
+
+# %%
+from rnnctx_utils import ablation_report as ablation
+from rnnctx_utils import analysis, context, experiment, modifiers, real_summaries
 from rnnctx_utils import augmented_bow as ab
+from rnnctx_utils import claim_verdicts as claims
+from rnnctx_utils import energetic_control as control
+from rnnctx_utils import learned_vs_measured as compare
 from rnnctx_utils import necessity_sufficiency as ns
+from rnnctx_utils import sufficiency_report as report
 from rnnctx_utils.config import config
 from rnnctx_utils.plots import real as real_plots
 from rnnctx_utils.plots import sufficiency as plots
 from rnnctx_utils.plots import task as task_plots
 
-start = time.perf_counter()
+# %% [markdown]
+# The trained network, its line attractor and chapter 4's modifiers, all from the cache:
+
+# %%
 cfg = config()
 print(cfg.describe())
 model = experiment.trained_model(cfg)
@@ -143,27 +158,18 @@ plt.show()
 # network.
 
 # %% mystnb={"figure": {"caption": "Gain g(0) of each modifier on the next valence word for the intact network (blue), with the modifier subspace removed (orange) and with random subspaces removed (grey, the mean over draws with the standard deviation as error bar); the dotted line is gain 1, the solid line gain 0.", "name": "fig-ch6-gains"}}
-gain_words = list(dict.fromkeys([*mod_words, *(t for t in ("not", "extremely")
-                                                if t in model.vocab.tokens)]))
+gain_words = ablation.words_with_probes(mod_words, model.vocab.tokens)  # + "not", "extremely"
 x_val, x_fill = embedding[vocab_id(found.probes.valence)], embedding[vocab_id(found.probes.filler)]
 starts = modifiers.gain_starts(found.h_refs, found.settings)  # g(0) measured as in chapter 4
 steps = {"intact": F, "modifier subspace removed": ns.projected_step(F, points, basis)}
 steps |= {f"random {i}": ns.projected_step(F, points, q) for i, q in enumerate(random_bases)}
-gains = {name: np.array([ns.next_token_gain(G, starts, w, embedding[vocab_id(t)], x_val, x_fill,
-                                            settings=found.settings)
-                         for t in gain_words]) for name, G in steps.items()}
-random_gains = np.stack([gains.pop(f"random {i}") for i in range(n_random)])
-gains["random subspace removed"] = random_gains.mean(0)
+gains, random_gains = ablation.gains_by_condition(
+    steps, starts, w, [embedding[vocab_id(t)] for t in gain_words], x_val, x_fill, found.settings)
 fig = plots.modifier_gain_bars(gain_words, gains, {"random subspace removed": random_gains.std(0)})
 plt.show()
 
 # %%
-rows = ["| token | g(0) intact | modifier subspace removed | random subspace removed "
-        "(mean ± std) |", "| --- | --- | --- | --- |"]
-for i, t in enumerate(gain_words):
-    rows.append(f"| {t} | {gains['intact'][i]:+.2f} | {gains['modifier subspace removed'][i]:+.2f}"
-                f" | {random_gains[:, i].mean():+.2f} ± {random_gains[:, i].std():.2f} |")
-display(Markdown("\n".join(rows)))
+display(Markdown(ablation.gain_table(gain_words, gains, random_gains)))
 
 # %% [markdown]
 # What counts as "abolished" (*[ours]*): a negator flips when g(0) < 0; the flip is
@@ -172,20 +178,13 @@ display(Markdown("\n".join(rows)))
 # the amplification g(0) − 1 is left.
 
 # %%
-negators = [t for i, t in enumerate(gain_words) if gains["intact"][i] < 0]
-neg_idx = [gain_words.index(t) for t in negators]
-flips_abolished = bool(neg_idx) and bool(np.all(gains["modifier subspace removed"][neg_idx] >= 0))
-control_keeps = bool(neg_idx) and bool(np.all(random_gains[:, neg_idx] < 0))
-g_not = {k: float(v[gain_words.index("not")]) if "not" in gain_words else float("nan")
-         for k, v in gains.items()}
-not_random_std = float(random_gains[:, gain_words.index("not")].std()) if "not" in gain_words \
-    else float("nan")
+flips = ablation.negation_flips(gain_words, gains, random_gains)
+negators, flips_abolished, control_keeps = flips.negators, flips.abolished, flips.control_keeps
+g_not = flips.g_not  # condition -> g(0) of "not"
 print(f"negators (g(0) < 0): {negators}; flips abolished: {flips_abolished}; "
       f"control keeps them: {control_keeps}")
-for key, name in [("intact", "intact"), ("modifier subspace removed", "ablated"),
-                  ("random subspace removed", "random")]:
-    glue(f"ch6_not_gain_{name}", g_not[key], display=False)
-glue("ch6_not_gain_random_std", not_random_std, display=False)
+for name, value in ablation.negation_glue(flips).items():
+    glue(name, value, display=False)
 
 # %% [markdown]
 # ### Accuracy on the test documents
@@ -206,37 +205,21 @@ groups = {"all test documents": np.ones_like(y), "with a modifier": with_mod,
           "without": ~with_mod}
 
 # %% mystnb={"figure": {"caption": "Test accuracy on all test documents, on those with a modifier and on those without, for the intact network (blue), with the modifier subspace removed (orange) and with random subspaces removed (grey, mean and standard deviation over draws); the dotted line is chance.", "name": "fig-ch6-ablation"}}
-acc = {g: (accuracy(z_intact, m), accuracy(z_ablated, m),
-           ns.spread([accuracy(z, m) for z in z_random])) for g, m in groups.items()}
+acc = ablation.accuracy_by_group(accuracy, z_intact, z_ablated, z_random, groups, ns.spread)
 fig = plots.ablation_accuracy(list(acc), [a[0] for a in acc.values()],
                               [a[1] for a in acc.values()], [a[2].mean for a in acc.values()],
                               [a[2].std for a in acc.values()])
 plt.show()
 
 # %%
-rows = ["| documents | n | intact | modifier subspace removed | random subspace removed |",
-        "| --- | --- | --- | --- | --- |"]
-rows += [f"| {g} | {int(groups[g].sum())} | {a[0]:.3f} | {a[1]:.3f} | "
-         f"{a[2].mean:.3f} ± {a[2].std:.3f} |" for g, a in acc.items()]
-display(Markdown("\n".join(rows)))
+display(Markdown(ablation.accuracy_table(acc, groups)))
 
 # %%
-names = {"all test documents": "all", "with a modifier": "mod", "without": "nomod"}
-for g, (a_int, a_abl, a_rand) in acc.items():
-    glue(f"ch6_acc_{names[g]}_intact", a_int, display=False)
-    glue(f"ch6_acc_{names[g]}_ablated", a_abl, display=False)
-    glue(f"ch6_acc_{names[g]}_random", a_rand.mean, display=False)
-    glue(f"ch6_acc_{names[g]}_random_std", a_rand.std, display=False)
-glue("ch6_n_random", n_random, display=False)
-glue("ch6_frac_with_modifier", float(with_mod.mean()), display=False)
+for name, value in ablation.accuracy_glue(acc, with_mod, n_random).items():
+    glue(name, value, display=False)
+# accuracy lost on the documents with a modifier, for the necessity verdict below
 drop_ablated = acc["with a modifier"][0] - acc["with a modifier"][1]
 drop_random = acc["with a modifier"][0] - acc["with a modifier"][2].mean
-nomod_change = acc["without"][1] - acc["without"][0]
-glue("ch6_n_nomod", int((~with_mod).sum()), display=False)
-glue("ch6_nomod_reading",
-     "they lose accuracy too" if nomod_change < -0.005 else
-     "they gain accuracy" if nomod_change > 0.005 else "their accuracy barely changes",
-     display=False)
 
 # %% [markdown]
 # **Necessity, in numbers.** "not" has g(0) = {glue:text}`ch6_not_gain_intact:+.2f` in the
@@ -272,69 +255,34 @@ glue("ch6_nomod_reading",
 # accuracy on the documents with a modifier.
 
 # %%
-mod_set = set(mod_words)
-frequent = [found.words[i] for i in np.argsort(-found.counts, kind="stable")
-            if found.words[i] not in mod_set][:200]
+frequent = control.frequent_ordinary_words(found.words, found.counts, mod_words, n=200)
 frequent_x = embedding[[vocab_id(t) for t in frequent]]
-line_and_modifiers = np.column_stack([attractor.direction, basis])
-energetic = context.modifier_subspace(F, found.h_refs, frequent_x, line_and_modifiers,
-                                      variance=1.0, max_dim=found.subspace.dim).basis
+energetic = control.control_basis(F, found.h_refs, frequent_x, attractor.direction, basis)
 deflected = {"ordinary": context.deflections(F, found.h_refs, frequent_x, attractor.direction),
              "modifiers": found.subspace.deflections}
-
-
-def energy_share(q: np.ndarray, kind: str) -> float:
-    """Share of the ordinary words' or the modifiers' deflection energy inside span(q)."""
-    d = deflected[kind].reshape(-1, w.size)
-    return float(np.sum((d @ q) ** 2) / np.sum(d ** 2))
-
-
-energy = {(name, kind): (float(np.mean([energy_share(r, kind) for r in random_bases]))
-                         if q is None else energy_share(q, kind))
-          for name, q in (("modifier", basis), ("random", None), ("control", energetic))
-          for kind in ("ordinary", "modifiers")}
-g_energetic = (ns.next_token_gain(ns.projected_step(F, points, energetic), starts, w,
-                                  embedding[vocab_id("not")], x_val, x_fill,
-                                  settings=found.settings)
-               if "not" in model.vocab.tokens else float("nan"))
+energy = control.energy_shares(deflected, {"modifier": basis, "random": random_bases,
+                                           "control": energetic})
+x_not = embedding[vocab_id("not")] if "not" in model.vocab.tokens else None
+g_energetic = control.gain_or_nan(ns.projected_step(F, points, energetic), x_not, starts, w,
+                                  x_val, x_fill, found.settings)
 acc_energetic = accuracy(ns.final_logits(*args, energetic), with_mod)
-control_rows = [
-    [label, f"{energy[(name, 'ordinary')]:.3f}", f"{energy[(name, 'modifiers')]:.3f}", g, a]
-    for label, name, g, a in (
-        ("modifier subspace", "modifier", f"{g_not['modifier subspace removed']:+.2f}",
-         f"{acc['with a modifier'][1]:.3f}"),
-        ("random subspace (mean of draws)", "random", f"{g_not['random subspace removed']:+.2f}",
-         f"{acc['with a modifier'][2].mean:.3f}"),
-        ("frequent-word subspace ⟂ modifier subspace", "control", f"{g_energetic:+.2f}",
-         f"{acc_energetic:.3f}"))]
-control_rows.append(["nothing (intact)", "—", "—", f"{g_not['intact']:+.2f}",
-                     f"{acc['with a modifier'][0]:.3f}"])
-display(Markdown(task_plots.markdown_table(
-    ["removed", "share of ordinary words' deflection energy",
-     "share of the modifiers' deflection energy", "\"not\" g(0)",
-     "accuracy, documents with a modifier"], control_rows)))
-glue("ch6_state_size", int(w.size), display=False)
-for (name, kind), value in energy.items():
-    glue(f"ch6_energy_{name}_{kind}", value, display=False)
-glue("ch6_not_gain_control", float(g_energetic), display=False)
-glue("ch6_acc_mod_control", acc_energetic, display=False)
-if not g_not["intact"] < 0:
-    control_reading = "\"not\" does not flip in the intact network, so read the accuracies"
-elif g_energetic >= 0:
-    control_reading = ("it abolishes the flip as well, so on this network the modifier subspace "
-                       "is not the only place where negation can be removed")
-else:
-    control_reading = ("the flip survives it, so what the ablation removes is specific to the "
-                       "modifier subspace, not any energetic off-line direction")
-glue("ch6_control_reading", control_reading, display=False)
-# Necessity needs the ablation to do what neither control does: abolish the flips and cost
-# clearly more accuracy than removing a random or an energetic ordinary-word subspace.
+
+# %%
+display(Markdown(task_plots.markdown_table(control.CONTROL_HEADER, control.control_table_rows(
+    energy, g_not, acc["with a modifier"], g_energetic, acc_energetic))))
+
+# %% [markdown]
+# The necessity verdict weighs the ablation against both controls:
+
+# %%
+for name, value in control.control_glue(int(w.size), energy, g_energetic, acc_energetic,
+                                        g_not["intact"]).items():
+    glue(name, value, display=False)
 drop_control = acc["with a modifier"][0] - acc_energetic
-energetic_keeps = not (g_not["intact"] < 0) or g_energetic < 0
-necessity_verdict = ns.verdict(
-    drop_ablated, flips_abolished and control_keeps and energetic_keeps
-    and drop_ablated > 3 * max(drop_random, 0.005) and drop_ablated > 2 * drop_control,
-    flips_abolished or drop_ablated > max(drop_random, drop_control))
+necessity_verdict = control.necessity_verdict(
+    flips_abolished=flips_abolished, control_keeps=control_keeps, g_not_intact=g_not["intact"],
+    g_energetic=g_energetic, drop_ablated=drop_ablated, drop_random=drop_random,
+    drop_control=drop_control)
 glue("ch6_necessity_verdict", necessity_verdict, display=False)
 
 # %% [markdown]
@@ -381,17 +329,12 @@ sufficiency = ns.SufficiencySettings(fit_steps=400 if cfg.fast else 1500,
                                      scan_steps=300 if cfg.fast else 500)
 whole = experiment.encoded_splits(cfg, model.vocab, whole_documents=True)
 train, valid_docs, test_docs = whole.train.data, whole.valid.data, whole.test.data
-baseline = (np.asarray(model.bow_params["weights"]), float(model.bow_params["bias"]))
-valid_set = (valid_docs.tokens, valid_docs.lengths, valid_docs.labels)
-l2 = ns.baseline_l2(model.bow_metrics["C"], train.n_docs)
-fits = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab), mod_ids,
-                     settings=sufficiency, baseline=baseline, valid=valid_set, l2=l2)
-correct = {v: ab.predict_correct(f.params, f.model, test_docs.tokens, test_docs.lengths,
-                                 test_docs.labels) for v, f in fits.items()}
+family = report.nested_family(model, train, valid_docs, test_docs, sufficiency)  # shared by all
+baseline, valid_set, l2 = family.baseline, family.valid, family.l2  # as the exercises use them
+fits = family.fit(mod_ids)
+correct = {v: family.test_correct(f) for v, f in fits.items()}
 correct["rnn"] = ns.rnn_correct(model, test.tokens, test.lengths, test.labels)
-print({k: round(float(c.mean()), 4) for k, c in correct.items()})
-print("validation accuracy (kept step):", {v: f"{f.valid_accuracy:.4f} ({f.best_step})"
-                                           for v, f in fits.items()})
+print(report.fit_summary(correct, fits))
 assert abs(correct["bow"].mean() - model.bow_metrics["test_accuracy"]) < 1e-9  # one baseline
 
 # %% [markdown]
@@ -411,18 +354,11 @@ ranked_ids = [vocab_id(w) for w, s in found.top(max(sufficiency.k_grid)) if s > 
 scan = ns.scan_modifier_count(ranked_ids, (train.tokens, train.lengths, train.labels),
                               valid_set, len(model.vocab), baseline,
                               settings=sufficiency, l2=l2)
-display(Markdown(task_plots.markdown_table(
-    ["k (top tokens of chapter 4's ranking)", "validation accuracy, + modifiers"],
-    [["0 (bag-of-words)", f"{scan.baseline_valid:.4f}"]]
-    + [[k, f"{a:.4f}"] for k, a in zip(scan.k_grid, scan.valid_accuracy, strict=True)])))
+display(Markdown(task_plots.markdown_table(report.SCAN_HEADER, report.scan_rows(scan))))
 scan_words = [model.vocab.tokens[i] for i in ranked_ids[:scan.k]]
 print(f"chosen k = {scan.k}: {', '.join(scan_words) or '— (no k beats bag-of-words)'}")
 if scan.k:
-    scan_fit = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab),
-                             ranked_ids[:scan.k], variants=("both",), settings=sufficiency,
-                             baseline=baseline, valid=valid_set, l2=l2)["both"]
-    correct["scan"] = ab.predict_correct(scan_fit.params, scan_fit.model, test_docs.tokens,
-                                         test_docs.lengths, test_docs.labels)
+    correct["scan"] = family.test_correct(family.fit(ranked_ids[:scan.k], ("both",))["both"])
 glue("ch6_scan_k", int(scan.k), display=False)
 glue("ch6_scan_words", ", ".join(scan_words) or "—", display=False)
 
@@ -458,34 +394,20 @@ if truth is not None and not cfg.fast:
 #   not).
 
 # %%
-backward_fit = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab),
-                             mod_ids, variants=("backward",), settings=sufficiency,
-                             baseline=baseline, valid=valid_set, l2=l2)["backward"]
-correct["backward"] = ab.predict_correct(backward_fit.params, backward_fit.model,
-                                         test_docs.tokens, test_docs.lengths, test_docs.labels)
+backward_fit = family.fit(mod_ids, ("backward",))["backward"]
+correct["backward"] = family.test_correct(backward_fit)
 gammas = ab.learned_backward(backward_fit.params, backward_fit.model)
 print("learned backward factors γ:", ", ".join(f"{w} {g:.2f}" for w, g in zip(mod_words, gammas,
                                                                              strict=True)))
-glue("ch6_backward_gammas", [[w, round(float(g), 3)] for w, g in zip(mod_words, gammas,
-                                                                      strict=True)],
-     display=False)
+glue("ch6_backward_gammas", report.gamma_glue(mod_words, gammas), display=False)
 english_words = [t for t in real_summaries.CHECK_LIST if t in model.vocab.tokens]
 if truth is None and not cfg.fast and english_words:
-    english = ns.fit_family(train.tokens, train.lengths, train.labels, len(model.vocab),
-                            [vocab_id(t) for t in english_words], variants=("both",),
-                            settings=sufficiency, baseline=baseline, valid=valid_set, l2=l2)["both"]
-    correct["english"] = ab.predict_correct(english.params, english.model, test_docs.tokens,
-                                            test_docs.lengths, test_docs.labels)
+    english = family.fit([vocab_id(t) for t in english_words], ("both",))["both"]
+    correct["english"] = family.test_correct(english)
 
 # %% mystnb={"figure": {"caption": "Test accuracy of each member of the augmented bag-of-words family (bars, the value written at the end), with the RNN (orange line), the bag-of-words baseline (dashed grey) and, on the synthetic corpus, the planted rule (dotted black).", "name": "fig-ch6-family"}}
-labels = {"bow": "bag-of-words", "position": "+ position", "modifiers": "+ modifiers",
-          "both": "+ both", "scan": f"+ both, top {scan.k} of the ranking (k on validation)",
-          "backward": "+ both + backward [ours]",
-          "oracle": "+ both, planted modifiers (oracle)",
-          "english": "+ both, English modifier list (diagnosis)"}
-recovered = {v: context.bootstrap_recovered_fraction(correct[v], correct["bow"], correct["rnn"],
-                                                     n_boot=1000 if cfg.fast else 2000)
-             for v in labels if v in correct and v != "bow"}
+labels = report.member_labels(scan.k)  # member -> its name on the page
+recovered = report.recovered_fractions(correct, labels, n_boot=1000 if cfg.fast else 2000)
 fig = plots.family_accuracy([labels[v] for v in labels if v in correct],
                             [float(correct[v].mean()) for v in labels if v in correct],
                             float(correct["rnn"].mean()), float(correct["bow"].mean()),
@@ -493,49 +415,18 @@ fig = plots.family_accuracy([labels[v] for v in labels if v in correct],
 plt.show()
 
 # %%
-rows = ["| model | test accuracy | recovered fraction [95% CI] |", "| --- | --- | --- |"]
-for v, name in labels.items():
-    if v in correct:
-        r = recovered.get(v)
-        cell = "—" if r is None else f"{r.estimate:.2f} [{r.low:.2f}, {r.high:.2f}]"
-        rows.append(f"| {name} | {correct[v].mean():.3f} | {cell} |")
-rows.append(f"| RNN ({cfg.cell.upper()}) | {correct['rnn'].mean():.3f} | 1 (by definition) |")
-if truth is not None:
-    rows.append(f"| planted rule (ceiling) | {rule_accuracy:.3f} | — |")
-display(Markdown("\n".join(rows)))
+display(Markdown(report.family_table(labels, correct, recovered, cfg.cell.upper(),
+                                     rule_accuracy if truth is not None else None)))
 
 # %%
-for v, r in recovered.items():
-    glue(f"ch6_recovered_{v}", r.estimate, display=False)
-    glue(f"ch6_recovered_{v}_low", r.low, display=False)
-    glue(f"ch6_recovered_{v}_high", r.high, display=False)
-for v in ("bow", "position", "modifiers", "both", "scan", "backward", "english", "rnn"):
-    if v in correct:
-        glue(f"ch6_acc_{v}", float(correct[v].mean()), display=False)
-glue("ch6_n_test", int(y.size), display=False)
-if "scan" in recovered:
-    r = recovered["scan"]
-    scan_text = (f"With the top {scan.k} tokens of chapter 4's ranking as modifiers (k chosen on "
-                 f"validation), the \"+ both\" member reaches {correct['scan'].mean():.3f} and "
-                 f"recovers {r.estimate:.2f} [{r.low:.2f}, {r.high:.2f}] of the RNN's gain.")
-else:
-    scan_text = ("No k of chapter 4's ranking beats bag-of-words on validation, so the scan "
-                 "adds no member.")
-glue("ch6_scan_text", scan_text, display=False)
-r = recovered["backward"]
-extra_text = (f"The backward member [ours] reaches {correct['backward'].mean():.3f} "
-              f"(recovered {r.estimate:.2f} [{r.low:.2f}, {r.high:.2f}])")
-if "english" in recovered:
-    r = recovered["english"]
-    extra_text += (f"; with the English modifier list in place of the discovered modifiers "
-                   f"(diagnosis), \"+ both\" reaches {correct['english'].mean():.3f} "
-                   f"(recovered {r.estimate:.2f} [{r.low:.2f}, {r.high:.2f}])")
-glue("ch6_extra_members_text", extra_text + ".", display=False)
+for name, value in report.recovered_glue(recovered, correct, int(y.size)).items():
+    glue(name, value, display=False)
+glue("ch6_scan_text", report.scan_text(scan.k, recovered, correct), display=False)
+glue("ch6_extra_members_text", report.extra_members_text(recovered, correct), display=False)
 best = recovered["both"]
 rnn_gain = ns.rnn_gain_interval(correct["rnn"], correct["bow"])
-glue("ch6_rnn_gain", rnn_gain.estimate, display=False)
-glue("ch6_rnn_gain_low", rnn_gain.low, display=False)
-glue("ch6_rnn_gain_high", rnn_gain.high, display=False)
+for suffix, value in (("", rnn_gain.estimate), ("_low", rnn_gain.low), ("_high", rnn_gain.high)):
+    glue(f"ch6_rnn_gain{suffix}", value, display=False)
 sufficiency_verdict = ns.sufficiency_verdict(best, rnn_gain)
 glue("ch6_sufficiency_verdict", sufficiency_verdict, display=False)
 glue("ch6_below_90", "below" if best.estimate < 0.9 else "above", display=False)
@@ -588,12 +479,8 @@ by_group = ns.residuals_by_group({v: correct[v] for v in shown}, test.tokens, te
 names = {"rnn": "RNN", "bow": "BoW", **{v: labels[v] for v in shown if v in labels}}
 display(Markdown(task_plots.markdown_table(
     ["documents with", "n", *(names[v] for v in shown), "RNN − BoW (documents)"],
-    [[r.group, r.n_docs, *(f"{r.accuracy[v]:.3f}" for v in shown),
-      f"{round((r.accuracy['rnn'] - r.accuracy['bow']) * r.n_docs):+d}" if r.n_docs else "—"]
-     for r in by_group])))
-glue("ch6_residual_groups", [[r.group, r.n_docs, *(round(r.accuracy[v], 4) if r.n_docs else None
-                                                    for v in shown)] for r in by_group],
-     display=False)
+    report.group_table_rows(by_group, shown))))
+glue("ch6_residual_groups", report.group_glue(by_group, shown), display=False)
 glue("ch6_residual_models", shown, display=False)
 
 # %% [markdown]
@@ -606,18 +493,9 @@ glue("ch6_residual_models", shown, display=False)
 
 # %%
 learned = ab.learned_modifiers(fits["both"].params, fits["both"].model)
-timing_words = tuple(dict.fromkeys([*mod_words, *(t for t in ("not", "extremely")
-                                                  if t in model.vocab.tokens)]))
+timing_words = tuple(ablation.words_with_probes(mod_words, model.vocab.tokens))
 timing = modifiers.timing_analysis(model, attractor, found, words=timing_words)
-sel = [timing_words.index(t) for t in mod_words]
-alphas = {"augmented BoW": learned.alpha, "RNN (chapter 5)": timing.alpha[sel]}
-taus = {"augmented BoW": learned.tau, "RNN (chapter 5)": timing.tau_gain[sel]}
-if truth is not None:
-    nan = float("nan")
-    alphas["planted"] = np.array([truth.modifiers[t].alpha if t in truth.modifiers else nan
-                                  for t in mod_words])
-    taus["planted"] = np.array([truth.modifiers[t].tau if t in truth.modifiers else nan
-                                for t in mod_words])
+alphas, taus = compare.gains_and_timescales(mod_words, learned, timing, timing_words, truth)
 
 # %% mystnb={"figure": {"caption": "Gain α of each modifier as learned by the augmented bag-of-words with modifiers and position (blue circles), as measured in the RNN in chapter 5 (orange squares) and, on the synthetic corpus, as planted (black diamonds).", "name": "fig-ch6-alpha"}}
 fig = plots.parameter_comparison(mod_words, alphas, quantity="gain α")
@@ -628,11 +506,7 @@ fig = plots.parameter_comparison(mod_words, taus, quantity="timescale τ (tokens
 plt.show()
 
 # %%
-head = " | ".join(f"α {k} | τ {k}" for k in alphas)
-rows = [f"| modifier | {head} |", "| --- " * (1 + 2 * len(alphas)) + "|"]
-rows += ["| " + t + " | " + " | ".join(f"{alphas[k][i]:+.2f} | {taus[k][i]:.2f}" for k in alphas)
-         + " |" for i, t in enumerate(mod_words)]
-display(Markdown("\n".join(rows)))
+display(Markdown(compare.parameter_table(mod_words, alphas, taus)))
 
 # %%
 pos = ab.learned_position(fits["both"].params, fits["both"].model)
@@ -640,8 +514,7 @@ print(f"learned position weights: beta_begin {pos.beta_begin:+.2f} (tau {pos.tau
       f" beta_end {pos.beta_end:+.2f} (tau {pos.tau_end:.1f})")
 if truth is not None:
     print(f"planted: {truth.position}")
-corr = float(np.corrcoef(alphas["augmented BoW"], alphas["RNN (chapter 5)"])[0, 1]) \
-    if len(mod_words) > 1 else float("nan")
+corr = compare.alpha_correlation(alphas)
 glue("ch6_alpha_correlation", corr, display=False)
 
 # %% [markdown]
@@ -666,67 +539,22 @@ glue("ch6_alpha_correlation", corr, display=False)
 # stated rule (*[ours]*: the papers give no tolerances), and glued.
 
 # %%
-nan = float("nan")
-acc_rnn, acc_bow = float(correct["rnn"].mean()), float(correct["bow"].mean())
-top3 = analysis.pca(cloud.states).cumulative(3)  # as chapter 3
-line_pc1 = analysis.pca(attractor.points).cumulative(1)  # as chapter 3
-jac = linearize.recurrent_jacobians(F, attractor.points, n_inputs=embedding.shape[1])
-lambda1 = np.abs(np.linalg.eigvals(jac)).max(axis=1)
-near_one = float(np.mean(np.abs(lambda1 - 1) < 0.05))
-lambda1_verdict, tau1 = ns.line_memory_verdict(lambda1, float(np.mean(test.lengths)))
-cosine = modifiers.group_cosine(model, found, "negator", "intensifier")
-tau_not, tau_ext = (float(timing.tau_distance[timing_words.index(t)]) if t in timing_words
-                    else nan for t in ("not", "extremely"))
-tau_diff_low = (timing.tau_difference("not", "extremely")[1]
-                if {"not", "extremely"} <= set(timing_words) else nan)
-h0_frac = timing.h0_projection.fraction_in_subspace
-# first- and last-word weights with the start and the end untied (chapter 5)
-gain_first, gain_last = timing.position_split.first_weight, timing.position_split.last_weight
+checks = claims.measure_checks(correct, cloud, attractor, F, embedding.shape[1],
+                               float(np.mean(test.lengths)), model, found, timing, timing_words)
+found_ok, found_partly = claims.modifiers_found(found, truth)
+verdicts = claims.claim_verdicts(
+    checks, n_modifiers=len(found.modifiers), found_ok=found_ok, found_partly=found_partly,
+    subspace_dim=found.subspace.dim, necessity=necessity_verdict, sufficiency=sufficiency_verdict)
+
+# %% [markdown]
+# Each verdict, whether its claim is planted in the synthetic corpus or discovered (see the
+# results page), and the deciding quantities, glued:
 
 # %%
-if truth is not None:
-    rec = modifiers.recovery(found, truth)
-    found_ok, found_partly = rec.precision >= 0.8 and rec.recall >= 0.8, rec.recall > 0
-else:
-    found_ok = "not" in found.modifiers and bool({"very", "extremely"} & set(found.modifiers))
-    found_partly = bool(found.modifiers)
-verdicts = {
-    "rnn_vs_bow": ns.verdict(acc_rnn, acc_rnn >= acc_bow, acc_rnn >= acc_bow - 0.02),
-    "top_pcs": ns.verdict(top3, top3 >= 0.85, top3 >= 0.6),
-    "line": ns.verdict(line_pc1, line_pc1 >= 0.9, line_pc1 >= 0.7),
-    # P1's claim is |λ₁| ≈ 1 with τ₁ of hundreds to thousands of tokens: the rule asks for the
-    # memory, not only for |λ₁| near 1 (|λ₁| = 0.985 is "near 1" and forgets in 67 tokens).
-    "lambda1": lambda1_verdict,
-    "modifiers_found": ns.verdict(float(len(found.modifiers)), found_ok, found_partly),
-    "subspace_dim": ns.verdict(found.subspace.dim, found.subspace.dim <= 3,
-                               found.subspace.dim <= 6),
-    "directions": ns.verdict(cosine, cosine < 0.5, cosine < 0.9),
-    "tau_order": ns.verdict(tau_not - tau_ext, tau_diff_low > 0, tau_not > tau_ext),
-    "h0": ns.verdict(h0_frac, h0_frac >= 0.5 and gain_first > 1, h0_frac >= 0.5 or gain_first > 1),
-    "beginning": ns.verdict(gain_first, gain_first > 1.1, gain_first > 1.0),
-    "end": ns.verdict(gain_last, abs(gain_last - 1) > 0.1, abs(gain_last - 1) > 0.03),
-    "necessity": necessity_verdict, "sufficiency": sufficiency_verdict,
-}
-
-# %%
-for name, v in verdicts.items():
-    glue(f"ch6_verdict_{name}", v, display=False)
-# Planted in the synthetic corpus (true by construction) or discovered (see the results page).
-planted = ns.planted_effects() if truth is not None else {}
-for name in ns.CLAIMS:
-    glue(f"ch6_planted_{name}", ("planted: " + planted[name]) if name in planted else
-         ("discovered" if truth is not None else "— (real corpus: nothing planted)"),
-         display=False)
-glue("ch6_planted_other", "discovered" if truth is not None else
-     "— (real corpus: nothing planted)", display=False)
-for name, value in [("top3", top3), ("line_pc1", line_pc1), ("lambda1_near_one", near_one),
-                    ("tau1_median", tau1),
-                    ("negator_intensifier_cosine", cosine), ("tau_not", tau_not),
-                    ("tau_extremely", tau_ext), ("h0_fraction", h0_frac),
-                    ("first_weight", gain_first), ("last_weight", gain_last)]:
-    glue(f"ch6_check_{name}", float(value), display=False)
-display(Markdown("\n".join(["| claim | verdict |", "| --- | --- |"]
-                           + [f"| {k} | {v} |" for k, v in verdicts.items()])))
+for name, value in {**{f"ch6_verdict_{k}": v for k, v in verdicts.items()},
+                    **claims.planted_glue(truth is not None), **claims.check_glue(checks)}.items():
+    glue(name, value, display=False)
+display(Markdown(claims.verdict_table(verdicts)))
 glue("ch6_seconds", time.perf_counter() - start, display=False)
 
 # %% [markdown]
