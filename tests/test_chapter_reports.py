@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from rnnctx_utils import h0_causal, timing_report
+from rnnctx_utils import h0_causal, line_attractor_report, timing_report
 
 
 def test_followed_words_synthetic_and_real() -> None:
@@ -104,3 +104,38 @@ def test_altered_initial_states_and_causal_reading() -> None:
     assert "takes away most" in h0_causal.causal_reading(weights)  # 0.4 < 0.5 · 1.0
     weights["h₀ without its modifier-subspace component"] = 1.5  # 0.5, not below
     assert "does not take away" in h0_causal.causal_reading(weights)
+
+
+def test_top_mode_numbers_and_line() -> None:
+    # 4 slow points, |λ₁| = 0.99, 1.01, 0.95, 1.0 (τ₁ = -1/ln|λ₁| is given directly here)
+    modes = SimpleNamespace(eigenvalues=np.array([[0.99, 0.5], [1.01j, 0.5], [0.95, 0.4],
+                                                  [-1.0, 0.3]]),
+                            time_constants=np.array([[100.0, 5, 4, 3, 2], [300.0, 6, 4, 3, 1],
+                                                     [20.0, 2, 2, 2, 2], [1e4, 8, 4, 3, 3]]))
+    top = line_attractor_report.top_mode_numbers(modes, max_doc_len=50)
+    assert top["top_eig_min"] == 0.95 and top["top_eig_max"] == pytest.approx(1.01)
+    assert top["frac_band"] == 0.75 and top["frac_above_one"] == 0.25
+    assert top["frac_tau_doc"] == 0.75 and top["max_doc_len"] == 50
+    assert (top["tau1_median"], top["tau2_median"], top["tau5_median"]) == (200.0, 5.5, 2.0)
+    assert line_attractor_report.top_mode_line(top) == (
+        "|λ1| from 0.9500 to 1.0100; within ±0.02 of 1 at 75% of the points; median τ1 200 "
+        "tokens, τ2 6, τ5 2")
+
+
+def test_role_pushes_and_valence_correlation(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the push of a word is a hand-made number per word (the network is not needed)
+    push = {"good": 2.0, "great": 3.0, "bad": -1.0, "not": -0.5, "the": 0.1, "rare": 9.0}
+    monkeypatch.setattr(line_attractor_report, "input_projections",
+                        lambda model, left, jac, words: np.array([push[w] for w in words]))
+    roles = {"valence": ["good", "great", "bad", "rare"], "negator": ["not"],
+             "intensifier": [], "neutral": ["the"]}
+    truth = SimpleNamespace(words_with_role=lambda role: roles.get(role, []),
+                            valence={"good": 1.0, "great": 2.0, "bad": -1.0, "rare": 5.0})
+    model = SimpleNamespace(vocab={"good", "great", "bad", "not", "the"})  # "rare": no token
+    result = line_attractor_report.role_pushes(model, truth, np.zeros(2), np.zeros((2, 2)))
+    assert result.rows == [["valence +", 2, "+2.500"], ["valence −", 1, "-1.000"],
+                           ["negator", 1, "-0.500"], ["neutral", 1, "+0.100"]]
+    assert result.negator_ratio == pytest.approx(-0.5 / 1.75)
+    assert np.isnan(result.intensifier_ratio)  # no intensifier words
+    corr = line_attractor_report.valence_correlation(model, truth, np.zeros(2), np.zeros((2, 2)))
+    assert corr == pytest.approx(1.0)  # two positive words, pushes rise with valence
