@@ -7,7 +7,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from rnnctx_utils import h0_causal, line_attractor_report, timing_report
+from rnnctx_utils import (
+    h0_causal,
+    line_attractor_report,
+    timing_report,
+    toy,
+)
 
 
 def test_followed_words_synthetic_and_real() -> None:
@@ -139,3 +144,20 @@ def test_role_pushes_and_valence_correlation(monkeypatch: pytest.MonkeyPatch) ->
     assert np.isnan(result.intensifier_ratio)  # no intensifier words
     corr = line_attractor_report.valence_correlation(model, truth, np.zeros(2), np.zeros((2, 2)))
     assert corr == pytest.approx(1.0)  # two positive words, pushes rise with valence
+
+
+def test_toy_attribution_text_flags_overshoots() -> None:
+    ablation = toy.Ablation("not", [(0, 1), (2,)], np.array([0.5 + 0.5j, 0.2]), -1.0,
+                            np.array([0.0, -0.5]), np.array([1.2, 0.3]), np.array([0, 1]))
+    text = toy.attribution_text([ablation])
+    assert text.startswith('In this book\'s model the effect is removed most for "not" by '
+                           f"cutting a complex pair, λ = {toy.eigen_label(0.5 + 0.5j)} (120%).")
+    assert "A removal above 100% (not) overshoots" in text
+    full = {"not_ranking": [{"eigenvalue": "0.30", "removed_percent": 90.0}],
+            "very_ranking": [{"eigenvalue": "0.10", "removed_percent": 110.0}]}
+    both = toy.attribution_text([ablation], full)
+    assert ('In the full schedule\'s model: "not" by cutting a real mode, λ = 0.30 (90%) and '
+            '"very" by cutting a real mode, λ = 0.10 (110%).') in both
+    assert "(not, very) overshoots" in both
+    assert toy.full_schedule_summary(None).cells == dict.fromkeys(toy.TABLE_ROWS,
+                                                                   "not available")
