@@ -10,6 +10,7 @@ import pytest
 from rnnctx_utils import (
     h0_causal,
     line_attractor_report,
+    task_report,
     timing_report,
     toy,
 )
@@ -144,6 +145,18 @@ def test_role_pushes_and_valence_correlation(monkeypatch: pytest.MonkeyPatch) ->
     assert np.isnan(result.intensifier_ratio)  # no intensifier words
     corr = line_attractor_report.valence_correlation(model, truth, np.zeros(2), np.zeros((2, 2)))
     assert corr == pytest.approx(1.0)  # two positive words, pushes rise with valence
+
+
+def test_task_report_rows_counts_and_texts() -> None:
+    params = {"embedding": np.zeros((10, 4)), "h0": np.zeros(3), "readout_w": np.zeros(3),
+              "cell": {"w": np.zeros((3, 7)), "b": np.zeros(3)}}
+    assert task_report.parameter_counts(params) == {"embedding": 40, "h0": 3, "readout_w": 3,
+                                                    "cell": 24}
+    rows = task_report.accuracy_rows("synthetic", "gru", 0.91234, 0.8)
+    assert rows[:3] == task_report.PAPER_ACCURACY
+    assert rows[3] == ["synthetic (this book)", "80.00", "–", "–", "91.23", "–"]
+    assert task_report.bayes_text(0.9512) == "95.12%"
+    assert task_report.bayes_text(float("nan")) == "— (a real corpus has no planted rule)"
 
 
 def test_toy_attribution_text_flags_overshoots() -> None:
