@@ -12,6 +12,7 @@ from rnnctx_utils import (
     line_attractor_report,
     task_report,
     timing_report,
+    tolerance_report,
     toy,
 )
 
@@ -157,6 +158,20 @@ def test_task_report_rows_counts_and_texts() -> None:
     assert rows[3] == ["synthetic (this book)", "80.00", "–", "–", "91.23", "–"]
     assert task_report.bayes_text(0.9512) == "95.12%"
     assert task_report.bayes_text(float("nan")) == "— (a real corpus has no planted rule)"
+
+
+def test_tolerance_report_seeds_coverage_and_lines() -> None:
+    states = np.arange(10.0)[:, None] * np.ones((1, 2))
+    seeds = tolerance_report.sample_states(states, n=4, seed=0)
+    expected = np.random.default_rng(0).choice(10, size=4, replace=False)
+    np.testing.assert_array_equal(seeds[:, 0], expected)
+    assert len(np.unique(seeds[:, 0])) == 4
+    assert tolerance_report.sample_states(states, n=50).shape == (10, 2)  # at most all rows
+    sweep = SimpleNamespace(tolerances=np.array([1e-3, 1e-8]), n_converged=np.array([200, 7]),
+                            n_distinct=np.array([150, 3]))
+    assert tolerance_report.sweep_lines(sweep, [0.95, 0.125]) == [
+        "q < 1e-03:  200 seeds converged,  150 distinct, coverage 0.95",
+        "q < 1e-08:    7 seeds converged,    3 distinct, coverage 0.12"]
 
 
 def test_toy_attribution_text_flags_overshoots() -> None:
