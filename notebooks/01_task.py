@@ -38,7 +38,7 @@ import numpy as np
 from IPython.display import display
 from myst_nb import glue
 
-from rnnctx_utils import analysis, experiment
+from rnnctx_utils import analysis, experiment, task_report
 from rnnctx_utils.config import config
 from rnnctx_utils.plots import task as task_plots
 
@@ -137,20 +137,9 @@ if cfg.is_synthetic and truth is not None:
 # models start from it.
 
 # %%
-sizes = {name: int(np.size(value)) for name, value in
-         [("embedding", model.params["embedding"]), ("h0", model.params["h0"]),
-          ("readout_w", model.params["readout_w"])]}
-sizes["cell"] = sum(int(np.size(v)) for v in model.params["cell"].values())
-print(f"{cfg.cell.upper()}: E = {cfg.n_embed}, S = {model.params['h0'].shape[0]}; "
-      f"parameters: {sizes}")
-m = model.metrics
-padding = f"{100 * m['padding_fraction']:.1f}%" if "padding_fraction" in m else "n/a"
-print(f"training: {m['n_steps']:,.0f} steps in {m['train_seconds'] / 60:.1f} min "
-      f"({m['tokens_per_second']:,.0f} tokens/s; {padding} of computed token slots were "
-      f"padding); best validation step {m['best_step']:,.0f}")
-b = model.bow_metrics
-print(f"bag-of-words baseline: word {model.bow_kind}, C = {b['C']:.3g} (chosen on validation: "
-      f"{100 * b['valid_accuracy']:.2f}%), test {100 * b['test_accuracy']:.2f}%")
+# the network's size (parameters per block), its training run and the bag-of-words baseline
+for line in task_report.training_lines(model, cfg.cell, cfg.n_embed):
+    print(line)
 
 # %% mystnb={"figure": {"caption": "The training run. Left: cross-entropy loss against training step on the training data (blue) and the validation split (orange). Right: accuracy on the same, with the bag-of-words test accuracy (dashed grey) and, on the synthetic corpus, the Bayes accuracy of the planted rule (dotted black).", "name": "fig-ch1-training"}}
 task_plots.training_curves(model.history, model.bow_metrics["test_accuracy"],
@@ -167,19 +156,12 @@ plt.show()
 rnn_acc = model.metrics["test_accuracy"]
 bow_acc = model.bow_metrics["test_accuracy"]
 bayes = model.metrics.get("bayes_accuracy", float("nan"))
-paper_rows = [["Yelp 2015 (P1)", 93.37, 92.96, 95.67, 95.84, 95.05],
-              ["IMDB (P1)", 88.53, 87.08, 87.96, 86.86, 86.93],
-              ["SST binary (P1)", 79.74, 78.09, 77.74, 80.25, 80.09]]
-ours = ["–"] * 4
-ours[["vanilla", "ugrnn", "gru", "lstm"].index(cfg.cell)] = f"{100 * rnn_acc:.2f}"
-rows = [*paper_rows, [f"{cfg.corpus} (this book)", f"{100 * bow_acc:.2f}", *ours]]
-display(task_plots.table(
-    ["dataset", "BoW", "vanilla", "UGRNN", "GRU", "LSTM"], rows))
+rows = task_report.accuracy_rows(cfg.corpus, cfg.cell, rnn_acc, bow_acc)  # P1's rows, then ours
+display(task_plots.table(["dataset", "BoW", "vanilla", "UGRNN", "GRU", "LSTM"], rows))
 glue("ch1_rnn_accuracy", 100 * rnn_acc, display=False)
 glue("ch1_bow_accuracy", 100 * bow_acc, display=False)
 glue("ch1_bayes_accuracy", 100 * bayes, display=False)
-glue("ch1_bayes_text", f"{100 * bayes:.2f}%" if np.isfinite(bayes)
-     else "— (a real corpus has no planted rule)", display=False)
+glue("ch1_bayes_text", task_report.bayes_text(bayes), display=False)
 
 # %% [markdown]
 # Our {glue:text}`ch1_rnn_accuracy:.2f`% for the RNN against {glue:text}`ch1_bow_accuracy:.2f`%

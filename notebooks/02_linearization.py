@@ -43,12 +43,16 @@ import numpy as np
 from IPython.display import display
 from myst_nb import glue
 
-from rnnctx_utils import analysis, experiment, linearize
+from rnnctx_utils import analysis, experiment, linearize, tolerance_report
 from rnnctx_utils import fixed_points as fp
 from rnnctx_utils.config import config
 from rnnctx_utils.plots import dynamics as dyn_plots
 from rnnctx_utils.plots.task import table
 
+# %% [markdown]
+# The trained network and its step function:
+
+# %%
 cfg = config()
 print(cfg.describe())
 model = experiment.trained_model(cfg)
@@ -139,19 +143,12 @@ glue("ch2_n_seeds", attractor.n_seeds, display=False)
 # stopped):
 
 # %%
-rng = np.random.default_rng(0)
-seeds = cloud.states[rng.choice(cloud.states.shape[0], size=min(200, cloud.states.shape[0]),
-                                replace=False)]
+seeds = tolerance_report.sample_states(cloud.states, n=200, seed=0)  # 200 visited states
 tolerances = [1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8]
 sweep = fp.tolerance_sweep(F, seeds, tolerances, n_inputs=cfg.n_embed)
-coverage = []
-for result in sweep.results:
-    values = analysis.readout_values(model, result.points[result.converged])
-    coverage.append(analysis.readout_coverage(values, attractor.visited_readout_range))
-for tol, n_conv, n_dist, cov in zip(tolerances, sweep.n_converged, sweep.n_distinct, coverage,
-                                    strict=True):
-    print(f"q < {tol:.0e}: {n_conv:4d} seeds converged, {n_dist:4d} distinct, "
-          f"coverage {cov:.2f}")
+coverage = tolerance_report.sweep_coverage(model, sweep, attractor.visited_readout_range)
+for line in tolerance_report.sweep_lines(sweep, coverage):
+    print(line)
 
 # %% mystnb={"figure": {"caption": "Tolerance sweep: the number of distinct points found (blue circles, left axis) and the fraction of the visited readout range they cover (orange squares, right axis) against the tolerance on q (log axis).", "name": "fig-ch2-tolerance"}}
 dyn_plots.tolerance_sweep(sweep.tolerances, sweep.n_distinct, np.asarray(coverage))

@@ -41,12 +41,16 @@ import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rnnctx_utils import analysis, experiment, real_summaries
+from rnnctx_utils import analysis, experiment, line_attractor_report, real_summaries
 from rnnctx_utils.config import config
 from rnnctx_utils.plots import dynamics as dyn_plots
 from rnnctx_utils.plots import real as real_plots
 from rnnctx_utils.plots.task import table
 
+# %% [markdown]
+# The trained network, the states it visits and its line attractor (as in chapter 2):
+
+# %%
 cfg = config()
 print(cfg.describe())
 model = experiment.trained_model(cfg)
@@ -145,22 +149,11 @@ dyn_plots.eigenvalue_spectra([modes.eigenvalues[i] for i in picks],
 plt.show()
 
 # %%
-top_abs = np.abs(modes.eigenvalues[:, 0])
-tau1 = modes.time_constants[:, 0]
-band = 0.02
-glue("ch3_top_eig_min", float(top_abs.min()), display=False)
-glue("ch3_top_eig_max", float(top_abs.max()), display=False)
-glue("ch3_frac_band", float(np.mean(np.abs(top_abs - 1) < band)), display=False)
-glue("ch3_frac_above_one", float(np.mean(top_abs > 1)), display=False)
-glue("ch3_frac_tau_doc", float(np.mean(tau1 > cfg.max_doc_len)), display=False)
-glue("ch3_max_doc_len", cfg.max_doc_len, display=False)
-glue("ch3_tau1_median", float(np.median(tau1)), display=False)
-glue("ch3_tau2_median", float(np.median(modes.time_constants[:, 1])), display=False)
-glue("ch3_tau5_median", float(np.median(modes.time_constants[:, 4])), display=False)
-print(f"|λ1| from {top_abs.min():.4f} to {top_abs.max():.4f}; within ±{band} of 1 at "
-      f"{np.mean(np.abs(top_abs - 1) < band):.0%} of the points; median τ1 {np.median(tau1):.0f}"
-      f" tokens, τ2 {np.median(modes.time_constants[:, 1]):.0f}, "
-      f"τ5 {np.median(modes.time_constants[:, 4]):.0f}")
+# |λ₁| along the line, the fraction of points where it is within ±0.02 of 1, median τ of modes
+top = line_attractor_report.top_mode_numbers(modes, cfg.max_doc_len)
+for key, value in top.items():
+    glue(f"ch3_{key}", value, display=False)
+print(line_attractor_report.top_mode_line(top))
 
 # %% mystnb={"figure": {"caption": "Time constants τ of the top five modes (log axis, one colour per mode) against the readout of the slow point where the Jacobian is taken; the orange band is P1's range for the top mode, 10² to 10³ tokens.", "name": "fig-ch3-taus"}}
 dyn_plots.time_constants_along(modes.readout, modes.time_constants)
@@ -249,28 +242,11 @@ plt.show()
 # %%
 truth = experiment.corpus(cfg).ground_truth
 if cfg.is_synthetic and truth is not None:
-    rows, role_push = [], {}
-    for role in ("valence", "negator", "intensifier", "diminisher", "contrast", "neutral"):
-        words = [x for x in truth.words_with_role(role) if x in model.vocab]
-        if role == "valence":
-            for sign, name in ((1, "valence +"), (-1, "valence −")):
-                chosen = [x for x in words if np.sign(truth.valence[x]) == sign]
-                values = analysis.input_projections(model, left, jac, chosen)
-                role_push[name] = float(np.mean(values))
-                rows.append([name, len(chosen), f"{np.mean(values):+.3f}"])
-        elif words:
-            values = analysis.input_projections(model, left, jac, words)
-            role_push[role] = float(np.mean(values))
-            rows.append([role, len(words), f"{np.mean(values):+.3f}"])
-    valence_scale = (abs(role_push["valence +"]) + abs(role_push["valence −"])) / 2
-    glue("ch3_negator_ratio", role_push.get("negator", np.nan) / valence_scale, display=False)
-    glue("ch3_intensifier_ratio", role_push.get("intensifier", np.nan) / valence_scale,
-         display=False)
-    display(table(["planted role", "words", "mean l₁ᵀ J_inp x"], rows))
-    positive_words = [x for x in truth.valence if truth.valence[x] > 0 and x in model.vocab]
-    planted_v = np.array([truth.valence[x] for x in positive_words])
-    projected = analysis.input_projections(model, left, jac, positive_words)
-    correlation = float(np.corrcoef(planted_v, projected)[0, 1])
+    roles = line_attractor_report.role_pushes(model, truth, left, jac)
+    glue("ch3_negator_ratio", roles.negator_ratio, display=False)
+    glue("ch3_intensifier_ratio", roles.intensifier_ratio, display=False)
+    display(table(["planted role", "words", "mean l₁ᵀ J_inp x"], roles.rows))
+    correlation = line_attractor_report.valence_correlation(model, truth, left, jac)
     glue("ch3_valence_correlation", correlation, display=False)
     print(f"correlation of l1ᵀ J_inp x with the planted valence (positive words): "
           f"{correlation:.3f}")
@@ -304,29 +280,16 @@ display(Markdown(real_summaries.section("ch3", real)))
 if real:
     real_plots.line_attractor(real, synthetic={
         "ch3_trained_top3": trained.cumulative(3), "ch3_untrained_top3": untrained.cumulative(3),
-        "ch3_slow_pc1": slow_pca.cumulative(1), "ch3_tau1_median": float(np.median(tau1)),
-        "ch3_tau2_median": float(np.median(modes.time_constants[:, 1])),
-        "ch3_tau5_median": float(np.median(modes.time_constants[:, 4]))})
+        "ch3_slow_pc1": slow_pca.cumulative(1),
+        **{f"ch3_{k}": top[k] for k in ("tau1_median", "tau2_median", "tau5_median")}})
     plt.show()
 
 # %% [markdown]
 # ## Paper vs this book
 
 # %%
-display(table(
-    ["quantity", "paper (P1)", "this book"],
-    [["variance in top 2 / 3 PCs (trained)", "≈ 90%",
-      f"{trained.cumulative(2):.1%} / {trained.cumulative(3):.1%}"],
-     ["variance in top 3 PCs (untrained)", "much less", f"{untrained.cumulative(3):.1%}"],
-     ["fixed points on a 1-D manifold", "yes",
-      f"{slow_pca.cumulative(1):.1%} of slow-point variance on one PC"],
-     ["|λ₁| along the manifold", "≈ 1", f"{top_abs.min():.4f} – {top_abs.max():.4f}"],
-     ["τ₁ (tokens)", "hundreds to thousands", f"median {np.median(tau1):.0f}"],
-     ["r₁ vs readout: |cos| (null 99th pct.)", "aligned",
-      f"{np.median(align_w.cosines):.3f} ({align_w.null_99:.3f})"],
-     ["r₁ vs manifold: |cos|", "aligned", f"{np.median(align_m.cosines):.3f}"],
-     ["l₁ᵀ J_inp x: positive / negative / neutral", "> 0 / < 0 / ≈ 0",
-      " / ".join(f"{np.mean(groups[k]):+.3f}" for k in ("positive", "negative", "neutral"))]]))
+display(table(["quantity", "paper (P1)", "this book"], line_attractor_report.paper_rows(
+    trained, untrained, slow_pca, top, align_w, align_m, groups)))
 
 # %% [markdown]
 # ## Exercises

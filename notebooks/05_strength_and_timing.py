@@ -44,13 +44,17 @@ import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rnnctx_utils import analysis, context, experiment, modifiers, position, real_summaries
+from rnnctx_utils import analysis, experiment, h0_causal, modifiers, position, timing_report
 from rnnctx_utils.config import config
 from rnnctx_utils.plots import context as context_plots
-from rnnctx_utils.plots import real as real_plots
 from rnnctx_utils.plots import task as task_plots
 
 start = time.perf_counter()
+
+# %% [markdown]
+# The trained network, its line attractor and chapter 4's modifier analysis:
+
+# %%
 cfg = config()
 print(cfg.describe())
 model = experiment.trained_model(cfg)
@@ -67,11 +71,7 @@ truth = experiment.corpus(cfg).ground_truth if cfg.is_synthetic else None
 # them even where our cut did not select them).
 
 # %%
-if truth is not None:
-    words = tuple(w for w in truth.modifiers if w in found.words)
-else:  # the selected tokens, the three best-scoring ones, and P2's "not" and "extremely"
-    words = tuple(dict.fromkeys([*found.modifiers, *(w for w, _ in found.top(3)),
-                                 *(w for w in ("not", "extremely") if w in found.words)]))
+words = timing_report.followed_words(found, truth)
 timing = modifiers.timing_analysis(model, attractor, found, words=words)
 print(f"modifiers: {', '.join(words)}; probes: valence {found.probes.valence!r}, "
       f"filler {found.probes.filler!r}; subspace dimension {found.subspace.dim}")
@@ -108,32 +108,11 @@ context_plots.distance_curves(timing.k, timing.distance, timing.distance_amplitu
 plt.show()
 
 # %%
-for name in ("not", "extremely"):
-    value = timing.of(name)["tau_distance"] if name in words else float("nan")
-    glue(f"ch5_tau_{name}", value, display=False)
-    glue(f"ch5_tau_{name}_text", f"{value:.2f} tokens" if np.isfinite(value)
-         else f"— (no \"{name}\" in the vocabulary)", display=False)
-
-
-def _finite(x: float) -> float | None:
-    return round(float(x), 4) if np.isfinite(x) else None
-
-
-if "not" in words and "extremely" in words:
-    tau_diff = timing.tau_difference("not", "extremely")
-    tau_diff_text = (f"{tau_diff[0]:+.2f} tokens (95% bootstrap interval over the reference "
-                     f"points {tau_diff[1]:+.2f} to {tau_diff[2]:+.2f})")
-else:
-    tau_diff = (float("nan"),) * 3
-    tau_diff_text = "— (\"not\" or \"extremely\" is not in the vocabulary)"
-for name, value in zip(("", "_low", "_high"), tau_diff, strict=True):
-    glue(f"ch5_tau_diff{name}", value, display=False)
-glue("ch5_tau_diff_text", tau_diff_text, display=False)
-
+# τ of "not" and "extremely", their difference with its bootstrap interval over reference points
+for key, value in timing_report.tau_values(timing, words).items():
+    glue(f"ch5_{key}", value, display=False)
 # per followed word: τ (distance), g(0), τ (gain); the real-review summaries record it
-glue("ch5_word_timing", [[w, _finite(timing.tau_distance[i]), _finite(timing.alpha[i]),
-                          _finite(timing.tau_gain[i])] for i, w in enumerate(words)],
-     display=False)
+glue("ch5_word_timing", timing_report.word_timing(timing, words), display=False)
 
 # %% [markdown]
 # P2 reports τ ≈ 2 tokens for "not" and τ ≈ 1 token for "extremely"; we measure
@@ -194,34 +173,10 @@ context_plots.tau_comparison(words, {"distance d(k)": timing.tau_distance,
 plt.show()
 
 # %%
-display(Markdown(task_plots.markdown_table(
-    ["modifier", "g(0)", "τ distance", "τ gain", "τ linear", "τ modes (weighted)"],
-    [[f"`{w}`", f"{timing.alpha[i]:+.2f}", f"{timing.tau_distance[i]:.2f}",
-      f"{timing.tau_gain[i]:.2f}", f"{timing.tau_linear[i]:.2f}", f"{timing.mode_tau[i]:.2f}"]
-     for i, w in enumerate(words)])))
-r_linear = float(np.corrcoef(timing.tau_distance, timing.tau_linear)[0, 1])
-glue("ch5_tau_distance_linear_corr", r_linear, display=False)
-glue("ch5_linear_reading",
-     "the eigenmodes at the nearest attractor point predict which modifiers last longer"
-     if r_linear >= 0.7 else
-     "the eigenmodes at the nearest attractor point predict the ordering only loosely"
-     if r_linear >= 0.3 else
-     "the eigenmodes at the nearest attractor point do not predict which modifiers last "
-     "longer", display=False)
-slower = float(np.mean(timing.mode_tau > timing.tau_distance))
-glue("ch5_modes_slower", slower, display=False)
-# does a larger excursion go with a worse linear τ? (tests the explanation given below)
-miss = np.abs(np.log(timing.tau_linear / timing.tau_distance))
-ok = np.isfinite(miss) & np.isfinite(timing.distance_amplitude)
-r_excursion = (float(np.corrcoef(timing.distance_amplitude[ok], miss[ok])[0, 1])
-               if ok.sum() >= 3 else 0.0)
-glue("ch5_excursion_miss_corr", r_excursion, display=False)
-glue("ch5_excursion_reading",
-     "too few modifiers have both fits to test it" if ok.sum() < 3 else
-     "larger excursions do go with larger misses, as this explanation expects"
-     if r_excursion >= 0.3 else
-     "the size of the excursion does not explain which modifiers the linearization misses, "
-     "so this explanation remains a hypothesis on this network", display=False)
+display(Markdown(timing_report.timescale_table(timing, words)))
+# the eigenmodes' τ against the measured one, and the excursion's size against the miss
+for key, value in timing_report.linear_tau_checks(timing).items():
+    glue(f"ch5_{key}", value, display=False)
 
 # %% [markdown]
 # Across modifiers the measured τ and the linearization's τ correlate with r =
@@ -272,6 +227,8 @@ plt.show()
 h0 = timing.h0_projection
 glue("ch5_first_weight", split.first_weight, display=False)
 glue("ch5_last_weight", split.last_weight, display=False)
+glue("ch5_reference_before", int(position.REFERENCE_BEFORE), display=False)
+glue("ch5_reference_after", int(position.REFERENCE_AFTER), display=False)
 glue("ch5_position_reading", position.reading(split, planted_split), display=False)
 glue("ch5_h0_fraction", h0.fraction_in_subspace, display=False)
 glue("ch5_h0_distance", h0.deviation_norm, display=False)
@@ -298,34 +255,16 @@ print(f"h0: distance from the attractor {h0.deviation_norm:.3f}, fraction of it 
 
 # %%
 F = model.step_function()
-embedding = np.asarray(model.params["embedding"])
-readout = np.asarray(model.params["readout_w"])
-x_valence = embedding[model.vocab.id(found.probes.valence)]
-x_filler = embedding[model.vocab.id(found.probes.filler)]
-h0_trained = np.asarray(model.params["h0"], np.float64)
-nearest = found.attractor_points[np.argmin(np.linalg.norm(found.attractor_points - h0_trained,
-                                                          axis=1))]
-basis = np.linalg.qr(found.subspace.basis)[0]
-starts = {"trained h₀": h0_trained, "h₀ moved to the nearest attractor point": nearest,
-          "h₀ without its modifier-subspace component":
-              h0_trained - basis @ (basis.T @ (h0_trained - nearest))}
-first_weight = {name: position.position_split(F, start, readout, x_valence,
-                                              x_filler).first_weight
-                for name, start in starts.items()}
+probes = h0_causal.probe_vectors(model, found)
+readout, x_valence, x_filler, h0_trained = probes  # the exercise below reuses them
+starts = h0_causal.altered_initial_states(h0_trained, found)
+first_weight = h0_causal.beginning_weights(F, starts, probes)
 display(Markdown(task_plots.markdown_table(
     ["initial state", "beginning weight"], [[n, f"{g:.2f}"] for n, g in first_weight.items()])))
 weights_h0 = list(first_weight.values())
 glue("ch5_first_weight_on_line", weights_h0[1], display=False)
 glue("ch5_first_weight_no_subspace", weights_h0[2], display=False)
-glue("ch5_reference_before", int(position.REFERENCE_BEFORE), display=False)
-glue("ch5_reference_after", int(position.REFERENCE_AFTER), display=False)
-moved = abs(weights_h0[2] - 1) < 0.5 * abs(weights_h0[0] - 1)
-glue("ch5_h0_causal_reading",
-     "removing h₀'s modifier-subspace component alone takes away most of the first word's "
-     "extra weight, as P2 proposes" if moved else
-     "removing h₀'s modifier-subspace component alone does not take away most of the first "
-     "word's extra weight, so on this network the subspace is not the main cause",
-     display=False)
+glue("ch5_h0_causal_reading", h0_causal.causal_reading(first_weight), display=False)
 
 # %% [markdown]
 # Beginning weight: {glue:text}`ch5_first_weight:.2f` from the trained h₀,
@@ -337,29 +276,10 @@ glue("ch5_h0_causal_reading",
 
 # %%
 if truth is not None:
-    rows = [[f"`{w}`", truth.roles[w], f"{truth.modifiers[w].alpha:+.1f}",
-             f"{timing.alpha[i]:+.2f}", f"{truth.modifiers[w].tau:.1f}",
-             f"{timing.tau_gain[i]:.2f}", f"{timing.tau_distance[i]:.2f}",
-             "yes" if np.sign(timing.alpha[i] - 1) == np.sign(truth.modifiers[w].alpha - 1)
-             and np.sign(timing.alpha[i]) == np.sign(truth.modifiers[w].alpha) else "no"]
-            for i, w in enumerate(words)]
-    display(Markdown(task_plots.markdown_table(
-        ["modifier", "role", "α planted", "g(0) measured", "τ planted", "τ gain",
-         "τ distance", "same kind"], rows)))
-    from scipy.stats import spearmanr
-
-    rho = float(spearmanr(planted_tau, timing.tau_distance).statistic)
-    negators = [i for i, w in enumerate(words) if truth.roles[w] == "negator"]
-    intensifiers = [i for i, w in enumerate(words) if truth.roles[w] == "intensifier"]
-    separated = bool(timing.tau_distance[negators].min() > timing.tau_distance[intensifiers].max())
-    right_kind = sum(r[-1] == "yes" for r in rows)
-    display(Markdown(task_plots.markdown_table(
-        ["position weight", "planted rule", "network"],
-        [[f"first word vs the word after {position.REFERENCE_BEFORE} fillers "
-          f"({position.REFERENCE_AFTER} fillers after both)",
-          f"{planted_split.first_weight:.2f}", f"{split.first_weight:.2f}"],
-         [f"last word vs the word {position.REFERENCE_AFTER} tokens before the end",
-          f"{planted_split.last_weight:.2f}", f"{split.last_weight:.2f}"]])))
+    planted = timing_report.planted_comparison(timing, words, truth)
+    display(Markdown(planted.table))
+    display(Markdown(timing_report.position_table(split, planted_split)))
+    rho, separated, right_kind = planted.tau_spearman, planted.negators_slower, planted.right_kind
 else:
     rho, separated, right_kind = float("nan"), False, 0
 glue("ch5_tau_spearman", rho, display=False)
@@ -389,10 +309,14 @@ glue("ch5_n_words", len(words), display=False)
 # every word this chapter followed on each corpus by its gain on the next word and its τ.
 
 # %%
+from rnnctx_utils import real_summaries
+
 real = real_summaries.load()
 display(Markdown(real_summaries.section("ch5", real)))
 
 # %% mystnb={"figure": {"caption": "Chapter 5 on the real corpora, one panel per corpus: for every followed word, its time constant τ from the distance against its gain g(0) on the next word (clipped to the range −3 to 5), red when the gain is negative and blue otherwise; the vertical lines are gains 0 (solid) and 1 (dotted).", "name": "fig-ch5-real"}}
+from rnnctx_utils.plots import real as real_plots
+
 if real:
     real_plots.timing(real)
     plt.show()
@@ -403,24 +327,7 @@ if real:
 # %%
 elapsed = time.perf_counter() - start
 glue("ch5_seconds", elapsed, display=False)
-
-
-def value(word: str, key: str) -> str:
-    return f"{timing.of(word)[key]:.2f}" if word in words else "—"
-
-
-display(Markdown(task_plots.markdown_table(
-    ["quantity", "P2", "this book"],
-    [["τ of “not” (tokens)", "≈ 2", value("not", "tau_distance")],
-     ["τ of “extremely” (tokens)", "≈ 1", value("extremely", "tau_distance")],
-     ["gain of “not” on the next word", "< 0 (flip)", value("not", "alpha")],
-     ["gain of “extremely” on the next word", "> 1", value("extremely", "alpha")],
-     ["beginning weight (first word vs a later one, same tokens after)", "weighs more",
-      f"{split.first_weight:.2f}×"],
-     ["last word vs a word 10 tokens before the end", "processed differently",
-      f"{split.last_weight:.2f}×"],
-     ["h₀ in the modifier subspace", "yes (intensifies)",
-      f"{h0.fraction_in_subspace:.2f} of its deviation"]])))
+display(Markdown(timing_report.paper_table(timing, words, split, h0)))
 print(f"chapter analysis time: {elapsed:.0f} s")
 
 # %% [markdown]
@@ -483,6 +390,8 @@ print(f"chapter analysis time: {elapsed:.0f} s")
 # The same probe documents at three lengths (gains relative to each document's middle word):
 
 # %%
+from rnnctx_utils import context
+
 length_rows, first_gains = [], []
 for n_tokens in (30, 60, 120):
     gains_t = context.position_gains(F, h0_trained.astype(np.float32), readout, x_valence,
@@ -492,16 +401,7 @@ for n_tokens in (30, 60, 120):
                         f"{gains_t.gain_from_end[0]:.2f}"])
 display(Markdown(task_plots.markdown_table(
     ["document length (tokens)", "first-token gain", "last-token gain"], length_rows)))
-spread = max(first_gains) / min(first_gains)
-glue("ch5_single_length_reading",
-     f"The single-length first-token gain moves by a factor {spread:.1f} between 30 and 120 "
-     f"tokens (from {first_gains[0]:.2f} to {first_gains[-1]:.2f}), so it is not a weight of "
-     f"the first position: it also measures what the fillers between the word and the readout "
-     f"do to its effect, and that changes with the length"
-     if spread > 1.2 else
-     f"The single-length first-token gain barely moves with the length ({first_gains[0]:.2f} "
-     f"to {first_gains[-1]:.2f}), so on this network the drift between the word and the "
-     f"readout is small and the one-length measurement happens to agree in direction",
+glue("ch5_single_length_reading", timing_report.single_length_reading(first_gains),
      display=False)
 
 # %% [markdown]

@@ -136,36 +136,10 @@ glue("toy_full_minutes", ms_per_step * 40_000 / 60_000, display=False)
 
 # %%
 full = toy.load_full_schedule()  # None when benchmarks/toy_full_schedule.py has not been run
-if full is None:
-    full_text = ("The file is not present in this copy, so the full schedule's numbers are "
-                 "not available; `.venv/bin/python benchmarks/toy_full_schedule.py` produces "
-                 "it (about 80 minutes on two CPU cores).")
-    full_provenance = "not run for this edition"
-    full_cells = dict.fromkeys(toy.TABLE_ROWS, "not available")
-else:
-    full_numbers = full["numbers"]
-    full_cells = toy.table_cells(full_numbers)  # formatted exactly as the book's column
-    full_minutes = full["train_seconds"] / 60
-    full_provenance = (f"run once, {full['trained_on']}, {full_minutes:.0f} min of training "
-                       f"on {full['machine']['cores']} CPU cores")
-    full_text = (
-        f"It was run on {full['trained_on']} ({full['settings']['n_steps']:,} steps in "
-        f"{full_minutes:.0f} minutes on {full['machine']['cores']} cores, "
-        f"{full['machine']['cpu_model']}, commit `{full['git_commit']['commit'][:7]}`) and "
-        f"reaches an evaluation MSE of {full_numbers['eval_mse']:.4f} (P2: ≈ 0.006), "
-        f"{full_numbers['n_fixed_points']} unique fixed points at x* = 0 "
-        f"({full_numbers['line_fraction']:.0f}% of their variance on one line; P2: 74), "
-        f"|λ₁| = {full_numbers['lambda1']:.3f}, the \"not\" kick closest to "
-        f"λ = {full_numbers['not_pair']} and the \"very\" kick closest to "
-        f"λ = {full_numbers['very_mode']}; cutting the top-ranked mode (pair) from each "
-        f"kick removes {full_numbers['not_removed']:.0f}% of \"not\" (λ = "
-        f"{full_numbers['not_ranking'][0]['eigenvalue']}) and "
-        f"{full_numbers['very_removed']:.0f}% of \"very\" (λ = "
-        f"{full_numbers['very_ranking'][0]['eigenvalue']}); the linear prediction misses the "
-        f"16 probes by at most {full_numbers['probe_linear_error']:.2f}.")
-glue("toy_full_schedule_text", Markdown(full_text), display=False)
-glue("toy_full_provenance", full_provenance, display=False)
-for row, text in full_cells.items():
+summary = toy.full_schedule_summary(full)  # its paragraph, provenance and table column
+glue("toy_full_schedule_text", Markdown(summary.text), display=False)
+glue("toy_full_provenance", summary.provenance, display=False)
+for row, text in summary.cells.items():
     glue(f"toy_full_col_{row}", text, display=False)
 
 # %% mystnb={"figure": {"caption": "Training MSE of the toy network (with state noise, on the training batches) against the optimisation step for this book's run (blue) and, when it is recorded, the full schedule run once (grey), on log axes; the dashed orange line is P2's evaluation MSE.", "name": "fig-ch7-training"}}
@@ -335,36 +309,8 @@ for ablation in ablations:
 fig = toy_plots.ablation_ranking(ablations)
 
 # %%
-def mode_kind(label: str) -> str:
-    return "a complex pair" if "±" in label else "a real mode"
-
-
-def attribution(name: str, label: str, percent: float) -> str:
-    return f"\"{name}\" by cutting {mode_kind(label)}, λ = {label} ({percent:.0f}%)"
-
-
-book_parts = [attribution(a.modifier, toy.eigen_label(a.eigenvalues[a.ranking[0]]),
-                          100 * a.removed[a.ranking[0]]) for a in ablations]
-overshoots = [a.modifier for a in ablations if a.removed[a.ranking[0]] > 1.05]
-attribution_text = ("In this book's model the effect is removed most for " +
-                    " and ".join(book_parts) + ".")
-if full is not None:
-    full_parts = [attribution(word, full_numbers[f"{word}_ranking"][0]["eigenvalue"],
-                              full_numbers[f"{word}_ranking"][0]["removed_percent"])
-                  for word in ("not", "very")]
-    attribution_text += " In the full schedule's model: " + " and ".join(full_parts) + "."
-    overshoots += [w for w in ("not", "very")
-                   if full_numbers[f"{w}_ranking"][0]["removed_percent"] > 105]
-attribution_text += (" P2 attributes \"not\" to a complex pair and \"very\" to a real mode "
-                     "with λ ≈ 0: which kind of mode carries which modifier depends on the "
-                     "training run here, so the attribution is a property of one network, "
-                     "not of the task.")
-if overshoots:
-    attribution_text += (" A removal above 100% (" + ", ".join(sorted(set(overshoots))) +
-                         ") overshoots: without that mode the modifier's effect reverses, so "
-                         "the mode carries more than the net effect and other modes partly "
-                         "cancel it.")
-glue("toy_attribution_text", attribution_text, display=False)
+full_numbers = None if full is None else full["numbers"]
+glue("toy_attribution_text", toy.attribution_text(ablations, full_numbers), display=False)
 
 # %% [markdown]
 # {glue:text}`toy_attribution_text:s`

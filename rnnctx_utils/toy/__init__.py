@@ -121,6 +121,13 @@ from rnnctx_utils.toy.probes import (
     readout_change,
     trajectory,
 )
+from rnnctx_utils.toy.readings import (
+    FullScheduleSummary,
+    attribution,
+    attribution_text,
+    full_schedule_summary,
+    mode_kind,
+)
 from rnnctx_utils.toy.settings import (
     AUTHORS_SETTINGS,
     BOOK_STEPS,
@@ -162,5 +169,6 @@ __all__ = [
     "evaluation_mse", "N_EVAL_SEQUENCES", "N_FIXED_POINT_SEEDS", "N_NOISE_FIXED_POINT_SEEDS",
     "LINE_FRACTION", "MODIFIERS", "ToyAnalysis", "analyse", "N_RANKED_MODES", "eigen_label",
     "headline_numbers", "TABLE_ROWS", "table_cells", "FULL_SCHEDULE_PATH", "FULL_SCHEDULE_KEYS",
-    "load_full_schedule",
+    "load_full_schedule", "FullScheduleSummary", "full_schedule_summary", "mode_kind",
+    "attribution", "attribution_text",
 ]
