@@ -143,6 +143,19 @@ def modifier_scores(
     return ModifierScores(np.asarray(fro), None if readout_w is None else np.asarray(ro))
 
 
+def _in_chunks(arrays: tuple[jax.Array, ...], chunk_size: int) -> tuple[jax.Array, ...]:
+    """Each [n, ...] array padded with copies of its first row to a multiple of
+    ``chunk_size`` and reshaped to [n_chunks, chunk_size, ...] (for ``lax.map`` over chunks of
+    a ``vmap``: bounded memory); the padded rows' results are cut off by the caller."""
+    n = arrays[0].shape[0]
+    n_chunks = -(-n // chunk_size)
+    pad = n_chunks * chunk_size - n
+    return tuple(
+        jnp.concatenate([a, jnp.broadcast_to(a[:1], (pad,) + a.shape[1:])]).reshape(
+            (n_chunks, chunk_size) + a.shape[1:])
+        for a in arrays)
+
+
 class InContextScores(NamedTuple):
     """Per-token in-context modifier scores (M5 [ours], the chapters' main ranking).
 
@@ -195,16 +208,9 @@ def _in_context_kernel(
         return effect(h_w, xs), effect(_nearest_point(h_w, attractor_points, interpolate), xs)
 
     n = h_before.shape[0]
-    n_chunks = -(-n // chunk_size)
-    pad = n_chunks * chunk_size - n
-
-    def padded(a: jax.Array) -> jax.Array:
-        a = jnp.concatenate([a, jnp.broadcast_to(a[:1], (pad,) + a.shape[1:])])
-        return a.reshape((n_chunks, chunk_size) + a.shape[1:])
-
     eff, ref = lax.map(
         lambda c: jax.vmap(one)(*c),
-        (padded(h_before), padded(occurrence_inputs), padded(next_inputs), padded(directions)),
+        _in_chunks((h_before, occurrence_inputs, next_inputs, directions), chunk_size),
     )
     return eff.reshape(-1)[:n], ref.reshape(-1)[:n]
 
@@ -287,16 +293,9 @@ def _kicks(F: StepFn, h_before: jax.Array, occurrence_inputs: jax.Array,
         h_ref = _nearest_point(h, attractor_points, interpolate)
         return F(h_ref, x_w) - h_ref
 
-    n = h_before.shape[0]
-    n_chunks = -(-n // chunk_size)
-    pad = n_chunks * chunk_size - n
-
-    def padded(a: jax.Array) -> jax.Array:
-        a = jnp.concatenate([a, jnp.broadcast_to(a[:1], (pad,) + a.shape[1:])])
-        return a.reshape((n_chunks, chunk_size) + a.shape[1:])
-
-    out = lax.map(lambda c: jax.vmap(one)(*c), (padded(h_before), padded(occurrence_inputs)))
-    return out.reshape((-1, h_before.shape[1]))[:n]
+    out = lax.map(lambda c: jax.vmap(one)(*c),
+                  _in_chunks((h_before, occurrence_inputs), chunk_size))
+    return out.reshape((-1, h_before.shape[1]))[:h_before.shape[0]]
 
 
 def random_kick_differences(
