@@ -45,13 +45,19 @@ import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from rnnctx_utils import analysis, context, experiment, modifier_null, modifiers, real_summaries
+from rnnctx_utils import analysis, context, experiment, modifier_report, modifiers, real_summaries
 from rnnctx_utils.config import config
 from rnnctx_utils.plots import context as context_plots
 from rnnctx_utils.plots import real as real_plots
 from rnnctx_utils.plots import task as task_plots
 
 start = time.perf_counter()
+
+# %% [markdown]
+# The trained network, its states on the analysed documents and its line attractor
+# (chapters {ref}`ch-task` to {ref}`ch-line-attractor`):
+
+# %%
 cfg = config()
 print(cfg.describe())
 model = experiment.trained_model(cfg)
@@ -119,11 +125,7 @@ found = modifiers.modifier_analysis(model, attractor, cloud)
 glue("ch4_n_docs", cloud.n_docs, display=False)
 glue("ch4_n_scored_docs", f"{found.n_scored_docs:,}", display=False)
 glue("ch4_n_occurrences", f"{found.n_occurrences:,}", display=False)
-n_scorable = int(np.sum(found.counts >= found.settings.min_occurrences))
-print(f"{len(found.words)} tokens, {n_scorable} of them seen at least "
-      f"{found.settings.min_occurrences} times in {found.n_scored_docs:,} documents "
-      f"({found.n_occurrences:,} occurrences) and scored; cut: {found.selection.rule}")
-print(f"selected as modifiers ({len(found.modifiers)}): {', '.join(found.modifiers)}")
+print("\n".join(modifier_report.scoring_lines(found)))
 
 # %% [markdown]
 # ### P2's figure: ‖ΔJ_inp‖_F over the vocabulary
@@ -134,34 +136,16 @@ print(f"selected as modifiers ({len(found.modifiers)}): {', '.join(found.modifie
 # planted roles on the synthetic corpus.
 
 # %% mystnb={"figure": {"caption": "P2's score: histogram of ‖ΔJ_inp‖_F of every vocabulary token (both axes logarithmic), the change of the input Jacobian between the state after the token and the nearest attractor point, averaged over reference points; the five highest-scoring tokens are marked in blue.", "name": "fig-ch4-jacobian"}}
-jacobian_order = np.argsort(-found.jacobian_scores, kind="stable")
-context_plots.score_histogram(found.jacobian_scores, None,
-                              {found.words[i]: float(found.jacobian_scores[i])
-                               for i in jacobian_order[:5]},
+context_plots.score_histogram(found.jacobian_scores, None, modifier_report.jacobian_marks(found),
                               xlabel="P2's score ‖ΔJ_inp‖_F (mean over reference points)")
 plt.show()
 
 # %%
-def planted_role(word: str) -> str:
-    return truth.roles.get(word, "—") if truth is not None else "—"
-
-
-display(Markdown(task_plots.markdown_table(
-    ["rank by ‖ΔJ‖_F", "token", "‖ΔJ_inp‖_F", "rank by s (ours)", "occurrences", "planted role"],
-    [[rank + 1, f"`{found.words[i]}`", f"{found.jacobian_scores[i]:.3g}",
-      found.rank(found.words[i]) if found.counts[i] >= found.settings.min_occurrences else "unscored",
-      int(found.counts[i]), planted_role(found.words[i])]
-     for rank, i in enumerate(jacobian_order[:20])])))
-valence_top = [found.words[i] for i in jacobian_order[:20]
-               if planted_role(found.words[i]) == "valence"]
-glue("ch4_jacobian_valence_top20", len(valence_top), display=False)
-glue("ch4_jacobian_valence_text",
-     f"{len(valence_top)} of these 20 are planted valence words ({', '.join(valence_top)}): "
-     "a strong valence word also kicks the state off the line on this network, so P2's "
-     "expectation that valence words score low holds only in part here" if valence_top else
-     "none of these 20 is a planted valence word, as P2's reasoning expects" if truth is not None
-     else "a real corpus has no planted roles; chapter 4's section on real reviews shows the "
-          "English modifier words among them", display=False)
+display(Markdown(task_plots.markdown_table(modifier_report.JACOBIAN_HEADER,
+                                           modifier_report.jacobian_rows(found, truth))))
+n_valence, valence_text = modifier_report.jacobian_valence(found, truth)
+glue("ch4_jacobian_valence_top20", n_valence, display=False)
+glue("ch4_jacobian_valence_text", valence_text, display=False)
 
 # %% [markdown]
 # {glue:text}`ch4_jacobian_valence_text:s`. Our in-context score asks a narrower question:
@@ -176,39 +160,18 @@ glue("ch4_jacobian_valence_text",
 # bag-of-words weight beyond the valence tails of chapter {ref}`ch-line-attractor`).
 
 # %%
-F_cell = model.step_function()
-emb = np.asarray(model.params["embedding"])
-w_read = np.asarray(model.params["readout_w"])
-example = "not" if "not" in found.words else found.top(1)[0][0]
-example_id = model.vocab.id(example)
-bow_w = np.asarray(model.bow_params["weights"])
-strong = np.abs(bow_w) >= np.sort(np.abs(bow_w[2:]))[-analysis.class_size(bow_w[2:])]
-toks, lens = np.asarray(cloud.tokens), np.asarray(cloud.lengths)
-found_at = next(((d, t) for d in range(len(lens)) for t in range(1, lens[d] - 2)
-                 if toks[d, t] == example_id and strong[toks[d, t + 1:t + 3]].any()), None)
-if found_at is None:
-    print(f"no occurrence of {example!r} followed by a strong valence word in these documents")
-else:
-    d, t = found_at
-    n_next = found.settings.context_tokens  # the K words after it whose reading is compared
-    before = np.flatnonzero((cloud.doc_of_state == d) & (cloud.step_of_state == t - 1))[0]
+F_cell, emb = model.step_function(), np.asarray(model.params["embedding"])
+occurrence = modifier_report.example_occurrence(model, cloud, found)
+if occurrence is None:
+    print(f"no occurrence of {modifier_report.example_word(found)!r} followed by a strong "
+          "valence word in these documents")
+else:  # one term of s(w): the next K words read after w, and from the nearest attractor point
     term = context.in_context_scores(
-        F_cell, cloud.states[before][None], np.array([0]),
-        emb[toks[d, t + 1:t + 1 + n_next]][None], emb[[example_id]],
-        found.attractor_points, w_read, emb[model.vocab.id(found.probes.filler)],
-        n_after=found.settings.n_after)
-    words = [model.vocab.tokens[i] for i in toks[d, max(0, t - 4):t + 1 + n_next]]
-    e_w, e_star = float(term.effect[0]), float(term.effect_reference[0])
-    display(Markdown(task_plots.markdown_table(
-        ["quantity", "value"],
-        [["text around it", " ".join(words)],
-         [f"e(h_w): readout change caused by the next {n_next} words, read "
-          f"after \"{example}\"", f"{e_w:+.3f}"],
-         ["e(h*(h_w)): the same words read from the nearest attractor point", f"{e_star:+.3f}"],
-         ["this occurrence's term: the size of the difference of the two",
-          f"{abs(e_w - e_star):.3f}"],
-         [f"s({example}): the mean over its {int(found.counts[found.words.index(example)])} "
-          "occurrences", f"{found.score(example):.3f}"]])))
+        F_cell, occurrence.state_before[None], np.array([0]), emb[occurrence.next_ids][None],
+        emb[[occurrence.word_id]], found.attractor_points, np.asarray(model.params["readout_w"]),
+        emb[model.vocab.id(found.probes.filler)], n_after=found.settings.n_after)
+    display(Markdown(task_plots.markdown_table(["quantity", "value"], modifier_report.occurrence_rows(
+        model, cloud, found, occurrence, term))))
 
 # %% [markdown]
 # Where e(h_w) and e(h*(h_w)) have opposite signs, the network reads the valence word after
@@ -218,8 +181,7 @@ else:
 
 # %% mystnb={"figure": {"caption": "Histogram of the in-context score s of every scored token (both axes logarithmic), with the selection cut as a dashed orange line and the selected modifiers, or the top five tokens when none is selected, marked in blue.", "name": "fig-ch4-scores"}}
 context_plots.score_histogram(found.scores, found.selection.threshold,
-                              {w: found.score(w)
-                               for w in found.modifiers[:8] or [w for w, _ in found.top(5)]},
+                              modifier_report.score_marks(found),
                               xlabel="score s: mean |change of the following words' readout "
                                      "effect|")
 plt.show()
@@ -241,45 +203,13 @@ plt.show()
 # (exercise {ref}`ch4-ex-cut` lowers k). The tokens with the largest scores:
 
 # %%
-def role(word: str) -> str:
-    return truth.roles.get(word, "—") if truth is not None else "—"
-
-
-rows = [[rank + 1, f"`{w}`", f"{s:.3g}", found.jacobian_rank(w),
-         int(found.counts[found.words.index(w)]), "yes" if w in found.modifiers else "",
-         role(w)] for rank, (w, s) in enumerate(found.top(20))]
-display(Markdown(task_plots.markdown_table(
-    ["rank", "token", "score s", "rank by ‖ΔJ‖_F", "occurrences", "selected", "planted role"],
-    rows)))
-seen = found.scores[found.scores > 0]  # rare tokens score 0
-span = float(np.log10(seen.max() / seen.min()))
-glue("ch4_n_tokens", len(found.words), display=False)
-glue("ch4_n_selected", len(found.modifiers), display=False)
-glue("ch4_score_decades", span, display=False)
-glue("ch4_top_tokens", ", ".join(w for w, _ in found.top(5)), display=False)
-# For the real-review summaries (benchmarks/real_corpus_summary.py): the top 20 by either score.
-jacobian_top = np.argsort(-found.jacobian_scores, kind="stable")[:20]
-glue("ch4_top20", [[w, float(s), found.jacobian_rank(w), int(found.counts[found.words.index(w)])]
-                   for w, s in found.top(20)], display=False)
-glue("ch4_top20_jacobian", [[found.words[i], float(found.jacobian_scores[i]), found.rank(found.words[i]),
-                             int(found.counts[i])] for i in jacobian_top], display=False)
-glue("ch4_modifiers", list(found.modifiers), display=False)
-# the robust z-rule on the scored tokens, for the text below
-scored = found.counts >= found.settings.min_occurrences
-log_scores = np.log(found.scores[scored])
-mad = 1.4826 * float(np.median(np.abs(log_scores - np.median(log_scores))))
-z_cut = context.select_modifiers(found.scores, rule="mad", k=4.0, scored=scored)
-z_chosen = [found.words[i] for i in z_cut.order if z_cut.is_modifier[i]]
-glue("ch4_mad", mad, display=False)
-glue("ch4_mad_factor", float(np.exp(4.0 * mad)), display=False)
-glue("ch4_mad_selected", f"{len(z_chosen)} tokens ({', '.join(z_chosen)})" if z_chosen
-     else "nothing", display=False)
-# both scores' distributions over the scored tokens (log10 histograms), for the real-review pages
-_scored = found.counts >= found.settings.min_occurrences
-for _key, _values in (("ch4_hist_score", found.scores), ("ch4_hist_jacobian", found.jacobian_scores)):
-    _counts, _edges = np.histogram(np.log10(_values[_scored & (_values > 0)]), bins=30)
-    glue(_key, [[round(float(e), 4) for e in _edges], [int(c) for c in _counts]], display=False)
-glue("ch4_n_scorable", int(np.sum(found.scores > 0)), display=False)
+display(Markdown(task_plots.markdown_table(modifier_report.TOP_HEADER,
+                                           modifier_report.top_rows(found, truth))))
+# the scores' numbers for the text below and for the real-review summaries
+# (benchmarks/real_corpus_summary.py): top-20 tables by either score, histograms, the z-rule
+summary = modifier_report.score_summary(found)
+for name, value in summary.items():
+    glue(name, value, display=False)
 
 # %% [markdown]
 # P2's histogram (of ‖ΔJ‖) spans about four decades (1e-4 to 1); ours spans
@@ -298,6 +228,8 @@ glue("ch4_n_scorable", int(np.sum(found.scores > 0)), display=False)
 # tokens (`modifier_null.null_selection`).
 
 # %%
+from rnnctx_utils import modifier_null
+
 nulls = {kind: modifier_null.null_selection(model, attractor, cloud, found, directions=kind)
          for kind in modifier_null.NULLS}
 planted_words = None if truth is None else tuple(truth.modifiers)
@@ -341,12 +273,8 @@ plt.show()
 # and #2 and coloured by its score:
 
 # %% mystnb={"figure": {"caption": "Every token's mean deflection on the first two modifier components (state units), coloured by the log10 of its modifier score; the selected modifiers, a few reference words and, on the synthetic corpus, the planted modifiers are labelled.", "name": "fig-ch4-scatter"}}
-key_words = list(found.modifiers[:12]) + [w for w in ("but", "the", ".", found.probes.valence)
-                                          if w in found.words]
-if truth is not None:
-    key_words += [w for w in truth.modifiers if w in found.words]
 context_plots.modifier_scatter(found.projections, found.scores, found.words,
-                               list(dict.fromkeys(key_words)))
+                               modifier_report.scatter_words(found, truth))
 plt.show()
 
 # %% [markdown]
@@ -363,10 +291,8 @@ plt.show()
 
 # %%
 print(f"probe words: valence {found.probes.valence!r}, filler {found.probes.filler!r}")
-display(Markdown(task_plots.markdown_table(
-    ["token", "gain g(0)", "group (measured)", "selected", "planted role"],
-    [[f"`{w}`", f"{found.next_gains[w]:+.2f}", found.groups[w],
-      "yes" if w in found.modifiers else "", role(w)] for w in found.next_gains])))
+display(Markdown(task_plots.markdown_table(modifier_report.GAIN_HEADER,
+                                           modifier_report.gain_rows(found, truth))))
 
 # %% mystnb={"figure": {"caption": "Gain g(0) on the valence probe word right after each of the top-ranked tokens, coloured by the group it is measured to belong to: red negator, blue intensifier, orange diminisher, purple other. The dotted line is gain 1 (no effect), the solid line gain 0.", "name": "fig-ch4-gains"}}
 if found.next_gains:
@@ -380,10 +306,8 @@ if found.next_gains:
 # %%
 cosine = modifiers.group_cosine(model, found, "negator", "intensifier")
 glue("ch4_negator_intensifier_cosine", cosine, display=False)
-glue("ch4_cosine_text", f"{cosine:+.2f}" if np.isfinite(cosine)
-     else "undefined (one of the two groups is empty on this model)", display=False)
-print(f"cosine(negators, intensifiers) = {cosine:+.2f}" if np.isfinite(cosine) else
-      "cosine(negators, intensifiers): undefined, one of the two measured groups is empty")
+glue("ch4_cosine_text", modifier_report.cosine_text(cosine), display=False)
+print(modifier_report.cosine_line(cosine))
 
 # %% [markdown]
 # The negators' and intensifiers' mean deflections have cosine
@@ -400,48 +324,13 @@ print(f"cosine(negators, intensifiers) = {cosine:+.2f}" if np.isfinite(cosine) e
 # readout sees.
 
 # %%
-if truth is not None:
-    rec = modifiers.recovery(found, truth)
-    plain_words = [w for w in found.words if role(w) in ("neutral", "valence")]
-    plain = [found.rank(w) for w in plain_words]
-    plain_jacobian = [found.jacobian_rank(w) for w in plain_words]
-    display(Markdown(task_plots.markdown_table(
-        ["planted modifier", "role", "α", "rank by s", "rank by ‖ΔJ‖_F", "rank by ‖wᵀΔJ‖",
-         "selected", "measured group"],
-        [[f"`{w}`", role(w), f"{truth.modifiers[w].alpha:+.1f}", found.rank(w),
-          found.jacobian_rank(w), found.readout_rank(w),
-          "yes" if w in found.modifiers else "no", found.groups.get(w, "—")]
-         for w in rec.planted]
-        + [["best neutral or valence word", "", "", min(plain), min(plain_jacobian),
-            min(found.readout_rank(w) for w in plain_words), "", ""]])))
-    strong = [found.rank(w) for w in rec.planted if role(w) in ("negator", "intensifier")]
-    print(f"precision {rec.precision:.2f}, recall {rec.recall:.2f}; best-ranked neutral or "
-          f"valence word: rank {min(plain)} by s, {min(plain_jacobian)} by ‖ΔJ‖_F; worst "
-          f"negator or intensifier: rank {max(strong)}; missed: "
-          f"{', '.join(rec.missed) or 'none'}; spurious: {', '.join(rec.spurious) or 'none'}")
-    glue("ch4_precision", rec.precision, display=False)
-    glue("ch4_recall", rec.recall, display=False)
-    glue("ch4_best_plain_rank", min(plain), display=False)
-    glue("ch4_best_plain_rank_jacobian", min(plain_jacobian), display=False)
-    glue("ch4_worst_strong_rank", max(strong), display=False)
-    glue("ch4_planted_text", f"against the planted set: precision {rec.precision:.2f}, "
-         f"recall {rec.recall:.2f}", display=False)
-    recovery_text = (
-        f"Precision {rec.precision:.2f} and recall {rec.recall:.2f}; the worst planted negator "
-        f"or intensifier ranks {max(strong)} by our score, the best neutral or valence word "
-        f"{min(plain)} (by ‖ΔJ‖_F the best neutral or valence word ranks "
-        f"{min(plain_jacobian)}).")
-else:
-    print("real corpus: no planted modifiers; see the ranked table above")
-    for name in ("ch4_precision", "ch4_recall", "ch4_best_plain_rank",
-                 "ch4_best_plain_rank_jacobian", "ch4_worst_strong_rank"):
-        glue(name, float("nan"), display=False)
-    glue("ch4_planted_text", "— (no planted truth on this corpus)", display=False)
-    recovery_text = (
-        f"This book was built on {cfg.corpus}, which has no planted modifiers, so there is no "
-        "precision or recall to report: read the ranked table above instead, and compare it "
-        "with the English negators and intensifiers you know.")
-glue("ch4_recovery_text", Markdown(recovery_text), display=False)
+planted = modifier_report.planted_recovery(found, truth, cfg.corpus)
+if planted.rows:
+    display(Markdown(task_plots.markdown_table(modifier_report.RECOVERY_HEADER, planted.rows)))
+print(planted.line)
+for name, value in planted.glued.items():
+    glue(name, value, display=False)
+glue("ch4_recovery_text", Markdown(planted.text), display=False)
 
 # %% [markdown]
 # {glue:md}`ch4_recovery_text`
@@ -477,17 +366,8 @@ if real:
 # %%
 elapsed = time.perf_counter() - start
 glue("ch4_seconds", elapsed, display=False)
-display(Markdown(task_plots.markdown_table(
-    ["quantity", "P2", "this book"],
-    [["score range (decades)", "≈ 4 (1e-4 to 1)", f"{span:.1f}"],
-     ["score", "‖ΔJ_inp‖_F at x₀ = 0", "in-context s (K = 2 following words)"],
-     ["tokens in the heavy tail", "not, never, extremely, very, …",
-      ", ".join(found.modifiers[:6]) or "none selected"],
-     ["modifier subspace dimension", "low (2 shown)",
-      f"{sub.dim} ({np.sum(sub.explained_variance_ratio[:sub.dim]):.2f} of variance)"],
-     ["negators vs intensifiers", "different directions", f"cosine {cosine:+.2f}"],
-     ["planted modifiers recovered (precision / recall)", "—",
-      "—" if truth is None else f"{rec.precision:.2f} / {rec.recall:.2f}"]])))
+display(Markdown(task_plots.markdown_table(modifier_report.PAPER_HEADER, modifier_report.paper_rows(
+    found, summary["ch4_score_decades"], cosine, planted))))
 print(f"chapter analysis time: {elapsed:.0f} s")
 
 # %% [markdown]
@@ -541,17 +421,8 @@ print(f"chapter analysis time: {elapsed:.0f} s")
 # %%
 answer = (set(truth.modifiers) if truth is not None
           else set(real_summaries.CHECK_LIST) & set(found.words))
-cut_rows = []
-for k in (4.0, 3.0, 2.5, 2.0, 1.5):
-    sel = context.select_modifiers(found.scores, rule="mad", k=k, scored=scored)
-    chosen = [found.words[i] for i in sel.order if sel.is_modifier[i]]
-    hits = set(chosen) & answer
-    cut_rows.append([k, len(chosen), f"{len(hits) / max(len(chosen), 1):.2f}",
-                     f"{len(hits) / max(len(answer), 1):.2f}",
-                     ", ".join(w if w in answer else f"*{w}*" for w in chosen) or "—"])
-display(Markdown(task_plots.markdown_table(
-    ["k", "selected", "precision", "recall", "tokens (in the order they enter; italic: not in "
-     "the answer set)"], cut_rows)))
+display(Markdown(task_plots.markdown_table(modifier_report.CUT_HEADER,
+                                           modifier_report.cut_rows(found, answer))))
 
 # %% [markdown]
 # As k falls the strong modifiers enter first; then words that are not modifiers but always

@@ -161,3 +161,40 @@ def test_chapter_4_nulls_test_every_scored_token_and_pass_the_planted_negators(c
         assert {"not", "n't", "never"} <= set(n.selected), kind
     # uniformly random directions barely move the readout: that null passes more tokens
     assert len(nulls["random"].selected) >= len(nulls["shuffled"].selected)
+
+
+def test_chapter_4_report_matches_independent_computations(chapters):
+    """modifier_report lays out chapter 4's analysis; its numbers, recomputed another way."""
+    import dataclasses
+
+    from scipy.stats import median_abs_deviation
+
+    from rnnctx_utils import modifier_report
+
+    ch4, _ = chapters
+    found, truth, model, cloud = ch4["found"], ch4["truth"], ch4["model"], ch4["cloud"]
+    hits = set(found.modifiers) & set(truth.modifiers)
+    planted = [w for w in truth.modifiers if w in found.words]
+    assert ch4["planted"].glued["ch4_precision"] == pytest.approx(len(hits) / len(found.modifiers))
+    assert ch4["planted"].glued["ch4_recall"] == pytest.approx(len(hits) / len(planted))
+    # the robust z-rule on scores with a known spread and one far outlier
+    log_scores = np.linspace(-1.0, 1.0, len(found.words))
+    log_scores[3] = 30.0
+    fake = dataclasses.replace(found, scores=np.exp(log_scores),
+                               counts=np.full(len(found.words), found.settings.min_occurrences))
+    summary = modifier_report.score_summary(fake)
+    assert summary["ch4_mad"] == pytest.approx(
+        median_abs_deviation(log_scores, scale="normal"), rel=1e-4)
+    assert summary["ch4_mad_selected"] == f"1 tokens ({found.words[3]})"
+    assert summary["ch4_score_decades"] == pytest.approx((30.0 + 1.0) / np.log(10.0))
+    assert modifier_report.cut_rows(fake, {found.words[3]}, (4.0,))[0][:4] == [4.0, 1, "1.00",
+                                                                               "1.00"]
+    # the worked occurrence: the state before it, stepped on the token, is the state after it
+    occurrence = modifier_report.example_occurrence(model, cloud, found)
+    assert occurrence is not None and occurrence.word == "not"
+    after = np.flatnonzero((cloud.doc_of_state == occurrence.doc)
+                           & (cloud.step_of_state == occurrence.step))[0]
+    emb = np.asarray(model.params["embedding"])
+    stepped = model.step_function()(occurrence.state_before, emb[occurrence.word_id])
+    np.testing.assert_allclose(np.asarray(stepped), cloud.states[after], atol=1e-5)
+    assert np.asarray(cloud.tokens)[occurrence.doc, occurrence.step] == occurrence.word_id
