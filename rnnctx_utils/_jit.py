@@ -18,8 +18,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-CellFn = Callable[[jax.Array, jax.Array], jax.Array]
-ArrayLike = Any
+from rnnctx_utils._types import ArrayLike as ArrayLike
+from rnnctx_utils._types import StepFn as CellFn
 
 # Kernels are plain functions ``kernel(F, *static, *arrays)``; :func:`jitted` compiles one per
 # (cell function, static settings, float64 on/off) and caches it, so that repeated calls do not

@@ -9,11 +9,11 @@ are computed a block of rows at a time, never all n² at once.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
-ArrayLike = Any
+from rnnctx_utils._types import ArrayLike
 
 
 class NearestPoints(NamedTuple):

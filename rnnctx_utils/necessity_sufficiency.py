@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 
 from rnnctx_utils import context
+from rnnctx_utils._types import StepFn
 from rnnctx_utils.analysis_settings import SufficiencySettings
 from rnnctx_utils.necessity import (
     Spread,
-    StepFn,
     documents_with,
     final_logits,
     next_token_gain,

@@ -25,8 +25,8 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-#: ``F(h [S], x [n_in]) -> h_next [S]``.
-StepFn = Callable[[Any, Any], Any]
+from rnnctx_utils._types import StepFn
+
 #: ``(split, n_docs)`` -> ``(tokens [n, L] int32, lengths [n], labels [n])``: where a network's
 #: analysis documents come from when none are passed (``n_docs`` None: the source's default).
 DocumentSource = Callable[[str, int | None], tuple[np.ndarray, np.ndarray, np.ndarray]]

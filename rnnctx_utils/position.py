@@ -31,9 +31,8 @@ from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
-from numpy.typing import ArrayLike
 
-from rnnctx_utils._types import StepFn
+from rnnctx_utils._types import ArrayLike, StepFn
 from rnnctx_utils.analysis_settings import PositionSettings
 from rnnctx_utils.rollouts import rollout_batch
 
