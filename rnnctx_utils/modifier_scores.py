@@ -26,7 +26,7 @@ import numpy as np
 from jax import lax
 
 from rnnctx_utils._types import ArrayLike, StepFn
-from rnnctx_utils.attractor_geometry import _nearest_point
+from rnnctx_utils.nearest_points import _nearest_point, nearest_index
 from rnnctx_utils.rollouts import _identity, _scan_states
 
 # Pairs (token, reference) per chunk of the modifier-score kernel: a GRU with S = 128 and
@@ -71,8 +71,7 @@ def _modifier_scores_kernel(
         point_jacs = jax.vmap(lambda h: jac_inp(h, x_zero))(attractor_points)
 
         def jac_at_nearest(h_w: jax.Array) -> jax.Array:
-            d2 = jnp.sum((attractor_points - h_w) ** 2, axis=-1)
-            return point_jacs[jnp.argmin(d2)]
+            return point_jacs[nearest_index(h_w, attractor_points)]
 
     def pair(h_ref: jax.Array, x_w: jax.Array) -> tuple[jax.Array, jax.Array]:
         h_w = F(h_ref, x_w)

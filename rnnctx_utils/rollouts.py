@@ -17,7 +17,8 @@ import jax.numpy as jnp
 from jax import lax
 
 from rnnctx_utils._types import StepFn
-from rnnctx_utils.attractor_geometry import _nearest_point, _orthonormal
+from rnnctx_utils.attractor_geometry import _orthonormal
+from rnnctx_utils.nearest_points import _nearest_point
 
 
 def _scan_states(
