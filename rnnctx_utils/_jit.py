@@ -50,6 +50,8 @@ def jitted(kernel: Callable[..., Any], F: StepFn, *static: Hashable) -> Callable
                 raise RuntimeError("the cell function was garbage collected")
             return kernel(cell, *static, *arrays)
 
+        # named after the kernel, so that traces, compile logs and profiles say which one
+        call.__name__ = call.__qualname__ = getattr(kernel, "__name__", "call")
         table[key] = jax.jit(call)
     return _explained(table[key])
 
