@@ -219,7 +219,8 @@ for key, value in timing_report.linear_tau_checks(timing).items():
 
 # %% mystnb={"figure": {"caption": "Left: beginning weight b(k), the effect of a valence word read first divided by that of the same word read after M filler tokens, against the number k of fillers that follow both. Right: recency r(k), the effect of a word read after M fillers once k more fillers have followed, relative to its effect as the last word. One blue line per M; dotted black: the planted label rule (synthetic corpus, M = 30); grey: 1.", "name": "fig-ch5-position"}}
 split = timing.position_split
-planted_split = position.planted_split(truth.position) if truth is not None else None
+planted_split = (position.planted_split(truth.position, settings=split.settings)
+                 if truth is not None else None)
 context_plots.position_split_curves(split, planted_split)
 plt.show()
 
@@ -227,8 +228,8 @@ plt.show()
 h0 = timing.h0_projection
 glue("ch5_first_weight", split.first_weight, display=False)
 glue("ch5_last_weight", split.last_weight, display=False)
-glue("ch5_reference_before", int(position.REFERENCE_BEFORE), display=False)
-glue("ch5_reference_after", int(position.REFERENCE_AFTER), display=False)
+glue("ch5_reference_before", split.settings.reference_before, display=False)  # 30 by default
+glue("ch5_reference_after", split.settings.reference_after, display=False)  # 10
 glue("ch5_position_reading", position.reading(split, planted_split), display=False)
 glue("ch5_h0_fraction", h0.fraction_in_subspace, display=False)
 glue("ch5_h0_distance", h0.deviation_norm, display=False)
@@ -258,7 +259,7 @@ F = model.step_function()
 probes = h0_causal.probe_vectors(model, found)
 readout, x_valence, x_filler, h0_trained = probes  # the exercise below reuses them
 starts = h0_causal.altered_initial_states(h0_trained, found)
-first_weight = h0_causal.beginning_weights(F, starts, probes)
+first_weight = h0_causal.beginning_weights(F, starts, probes, split.settings)
 display(Markdown(task_plots.markdown_table(
     ["initial state", "beginning weight"], [[n, f"{g:.2f}"] for n, g in first_weight.items()])))
 weights_h0 = list(first_weight.values())

@@ -18,8 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-CellFn = Callable[[jax.Array, jax.Array], jax.Array]
-ArrayLike = Any
+from rnnctx_utils._types import ArrayLike, StepFn
 
 # Kernels are plain functions ``kernel(F, *static, *arrays)``; :func:`jitted` compiles one per
 # (cell function, static settings, float64 on/off) and caches it, so that repeated calls do not
@@ -31,7 +30,7 @@ _JITTED: weakref.WeakKeyDictionary[Any, dict[Hashable, Callable[..., Any]]] = (
 )
 
 
-def jitted(kernel: Callable[..., Any], F: CellFn, *static: Hashable) -> Callable[..., Any]:
+def jitted(kernel: Callable[..., Any], F: StepFn, *static: Hashable) -> Callable[..., Any]:
     """``jax.jit`` of ``lambda *arrays: kernel(F, *static, *arrays)``, cached per F.
 
     The cache holds F weakly (the compiled closure reaches F through a weak reference), so a
@@ -51,6 +50,8 @@ def jitted(kernel: Callable[..., Any], F: CellFn, *static: Hashable) -> Callable
                 raise RuntimeError("the cell function was garbage collected")
             return kernel(cell, *static, *arrays)
 
+        # named after the kernel, so that traces, compile logs and profiles say which one
+        call.__name__ = call.__qualname__ = getattr(kernel, "__name__", "call")
         table[key] = jax.jit(call)
     return _explained(table[key])
 
@@ -77,7 +78,7 @@ def _explained(fn: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
-def fresh(F: CellFn) -> CellFn:
+def fresh(F: StepFn) -> StepFn:
     """A new wrapper around ``F`` for ``jax.eval_shape``.
 
     ``jax.eval_shape(F, ...)`` caches the trace of ``F`` itself; if ``F`` closes over numpy
@@ -91,7 +92,7 @@ def fresh(F: CellFn) -> CellFn:
     return wrapper
 
 
-def infer_n_inputs(F: CellFn, state_size: int, *, max_inputs: int = 4096) -> int:
+def infer_n_inputs(F: StepFn, state_size: int, *, max_inputs: int = 4096) -> int:
     """Find the input size ``n_in`` that ``F(h [S], x [n_in])`` accepts, by shape-only tracing.
 
     Tries ``S`` first (a common choice), then ``1, 2, …, max_inputs``; returns the first size
@@ -115,7 +116,7 @@ def infer_n_inputs(F: CellFn, state_size: int, *, max_inputs: int = 4096) -> int
 
 
 def resolve_inputs(
-    F: CellFn, hs: np.ndarray, xs: ArrayLike | None, n_inputs: int | None, dtype: Any
+    F: StepFn, hs: np.ndarray, xs: ArrayLike | None, n_inputs: int | None, dtype: Any
 ) -> tuple[np.ndarray, bool]:
     """Inputs as an array and whether they are per point.
 

@@ -15,8 +15,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from rnnctx_utils._types import StepFn
 from rnnctx_utils.analysis_settings import ModifierSettings
-from rnnctx_utils.necessity import Spread, StepFn, next_token_gain
+from rnnctx_utils.necessity import Spread, next_token_gain
 
 INTACT, ABLATED, RANDOM = "intact", "modifier subspace removed", "random subspace removed"
 

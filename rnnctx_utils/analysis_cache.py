@@ -5,12 +5,17 @@ one) gets its line attractor and modifier analysis stored there, so chapters 2â€
 once. An entry's key is a digest of the analysis's name, of its arguments (the documents, the
 settings objects: a frozen dataclass enters through its ``repr``) and of the sources of every
 analysis module, so that an edit of the code or another setting never serves a stale result.
+
+Entries are pickles stored by the package's one persistence helper
+(:func:`rnnctx_utils.persistence.write_atomic`: written whole or not at all, flushed to the
+disk, behind a header with their length and SHA-256), as the trained models and the fixed
+points are. An entry that fails its checksum (truncated, altered) or does not unpickle is
+treated as missing: recomputed and stored again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -18,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from rnnctx_utils.network import as_network
+from rnnctx_utils.persistence import DamagedFileError, read_verified, write_atomic
 
 #: The modules whose sources enter every analysis cache key: every package module the analyses
 #: import, except the training modules (those enter the model's own digest,
@@ -57,25 +63,22 @@ def load_cached(model: Any, key: str | None) -> Any:
     folder = as_network(model).cache_dir
     if key is None or folder is None:
         return None
-    file = folder / f"{key}.pkl"
-    if not file.exists():
+    try:
+        data = read_verified(folder / f"{key}.pkl")
+    except (FileNotFoundError, DamagedFileError):  # none yet, or damaged: recomputed
         return None
     try:
-        with file.open("rb") as handle:
-            return pickle.load(handle)  # noqa: S301  (our own cache file)
-    except Exception:  # noqa: BLE001  (a damaged entry is recomputed)
+        return pickle.loads(data)  # noqa: S301  (our own cache file, checksum verified)
+    except Exception:  # noqa: BLE001  (written by other code: recomputed)
         return None
 
 
 def store_cached(model: Any, key: str | None, value: Any) -> None:
     """Store ``value`` as the entry ``key`` of the network's cache (nothing without a key or a
-    cache folder); written to a temporary file and renamed, so that concurrent chapters never
-    read half a file."""
+    cache folder), atomically (:func:`rnnctx_utils.persistence.write_atomic`), so that
+    concurrent chapters never read half a file."""
     folder = as_network(model).cache_dir
     if key is None or folder is None:
         return
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{key}.{os.getpid()}.tmp"
-    with tmp.open("wb") as handle:
-        pickle.dump(value, handle)
-    tmp.replace(folder / f"{key}.pkl")
+    write_atomic(folder / f"{key}.pkl", pickle.dumps(value))

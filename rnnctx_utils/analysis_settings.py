@@ -12,6 +12,7 @@ set because they do.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 
 
@@ -91,6 +92,55 @@ class ModifierSettings:
 
 
 @dataclass(frozen=True)
+class PositionSettings:
+    """Where the beginning weight and the recency are read (chapter 5, M7 [ours]:
+    :func:`rnnctx_utils.position.position_split` and ``planted_split``). The probe documents
+    hold max(before) + after + 1 tokens.
+
+    before: numbers M of fillers before the word that define "not at the beginning", each ≥ 1:
+        (10, 30, 60), several, to show that the answer does not hinge on one.
+    after: largest number k of fillers after the word, ≥ 0: 20, far enough for a kick to
+        settle, short of the filler document's slow drift.
+    reference_before: the M of the headline weights (first_weight, last_weight), one of
+        ``before``: 30.
+    reference_after: the k of the headline weights, 0 ≤ k ≤ ``after``: 10.
+
+    Raises:
+        ValueError: a value outside these ranges (a non-integer count included).
+    """
+
+    before: tuple[int, ...] = (10, 30, 60)
+    after: int = 20
+    reference_before: int = 30
+    reference_after: int = 10
+
+    def __post_init__(self) -> None:
+        try:  # counts as plain ints (a list or numpy integers accepted), so the repr is stable
+            before = tuple(operator.index(m) for m in self.before)
+            counts = [operator.index(getattr(self, name))
+                      for name in ("after", "reference_before", "reference_after")]
+        except TypeError as error:
+            raise ValueError(f"PositionSettings: the numbers of fillers must be integers, got "
+                             f"{self!r}") from error
+        after, reference_before, reference_after = counts
+        for name, value in zip(("before", "after", "reference_before", "reference_after"),
+                               (before, *counts), strict=True):
+            object.__setattr__(self, name, value)
+        if not before or min(before) < 1 or after < 0:
+            raise ValueError(f"PositionSettings: needs fillers before ≥ 1 (at least one M) and "
+                             f"after ≥ 0, got before={before}, after={after}")
+        if reference_before not in before or not 0 <= reference_after <= after:
+            raise ValueError(f"PositionSettings: the reference (before={reference_before}, "
+                             f"after={reference_after}) must be one of before={before} and "
+                             f"at most after={after}")
+
+    @property
+    def n_tokens(self) -> int:
+        """Length N of the longest probe document: max(before) + after + 1."""
+        return max(self.before) + self.after + 1
+
+
+@dataclass(frozen=True)
 class TimingSettings:
     """How strength and timing are measured (chapter 5, M7:
     :func:`rnnctx_utils.modifiers.timing_analysis`). The gain curves use the modifier
@@ -103,11 +153,14 @@ class TimingSettings:
         filler's own drift, the slow non-integrating modes, the discreteness of the slow-point
         cloud), which a single exponential fitted over all k mistakes for a longer τ.
     position_tokens: length T of the filler document of the position gains: 60.
+    position_split: where the beginning weight and the recency of the result's
+        ``position_split`` are read (:class:`PositionSettings`, default: the book's).
     """
 
     max_k: int = 8
     fit_tokens: int = 4
     position_tokens: int = 60
+    position_split: PositionSettings = PositionSettings()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ Objects in play (``S`` state size, ``m`` attractor points, ``d`` modifier-subspa
 
 *Nearest attractor point* (our choice, used throughout): the point of the cloud closest in
 Euclidean distance; with ``interpolate=True`` the closest point of the segment between the two
-closest cloud points, which removes the jitter of a sparse cloud.
+closest cloud points, which removes the jitter of a sparse cloud
+(:func:`rnnctx_utils.nearest_points.nearest_attractor_point`, re-exported here).
 
 Also here: the deviation of a state (e.g. the trained h0) from the attractor within the
 modifier subspace (M7), the attractor's principal direction, and the random subspaces of the
@@ -16,46 +17,17 @@ necessity test's control (M8).
 
 from __future__ import annotations
 
-from functools import partial
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 
 from rnnctx_utils._types import ArrayLike
 
-
-def _nearest_point(h: jax.Array, attractor_points: jax.Array, interpolate: bool) -> jax.Array:
-    """Nearest point of the cloud to one state h [S] (see the module docstring)."""
-    d2 = jnp.sum((attractor_points - h) ** 2, axis=-1)
-    if not interpolate or attractor_points.shape[0] < 2:
-        return attractor_points[jnp.argmin(d2)]
-    _, (i1, i2) = lax.top_k(-d2, 2)
-    a, b = attractor_points[i1], attractor_points[i2]
-    u = b - a
-    uu = jnp.sum(u * u)
-    t = jnp.where(uu > 0, jnp.clip(jnp.dot(h - a, u) / jnp.where(uu > 0, uu, 1.0), 0.0, 1.0), 0.0)
-    return a + t * u
-
-
-@partial(jax.jit, static_argnames=("interpolate",))
-def nearest_attractor_point(
-    states: jax.Array, attractor_points: jax.Array, *, interpolate: bool = False
-) -> jax.Array:
-    """Nearest attractor point h*(h) of each state.
-
-    Args:
-        states: [..., S].
-        attractor_points: [m, S] the slow-point cloud.
-        interpolate: project onto the segment between the two closest cloud points.
-    Returns:
-        [..., S].
-    """
-    flat = states.reshape(-1, states.shape[-1])
-    nearest = jax.vmap(lambda h: _nearest_point(h, attractor_points, interpolate))(flat)
-    return nearest.reshape(states.shape)
+# The nearest attractor point lives with the package's other nearest-point helpers; re-exported
+# here (and by rnnctx_utils.context), where the analyses have always found it.
+from rnnctx_utils.nearest_points import nearest_attractor_point as nearest_attractor_point
 
 
 def _orthonormal(basis: jax.Array) -> jax.Array:

@@ -16,8 +16,9 @@ re-exported here, so ``context.X`` keeps working.
 
 Every function takes a cell function ``F(h [S], x [n_in]) -> [S]`` with its parameters bound
 (for this book's models ``models.bound_step(params, cell_name)``), plus plain arrays, so it
-applies to any recurrent network. ``F`` is a static argument of the jitted kernels: pass the
-same function object again and nothing is recompiled.
+applies to any recurrent network. The kernels are compiled once per ``F`` by the package's one
+compile cache (:func:`rnnctx_utils._jit.jitted`, which holds ``F`` weakly): pass the same
+function object again and nothing is recompiled.
 """
 
 from __future__ import annotations

@@ -20,11 +20,12 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from rnnctx_utils._jit import CellFn, jitted
+from rnnctx_utils._jit import jitted
+from rnnctx_utils._types import StepFn
 from rnnctx_utils.fixed_point_types import FixedPointOptions
 
 
-def _speed(F: CellFn) -> Callable[[jax.Array, jax.Array], jax.Array]:
+def _speed(F: StepFn) -> Callable[[jax.Array, jax.Array], jax.Array]:
     def q(h: jax.Array, x: jax.Array) -> jax.Array:
         r = F(h, x) - h
         return 0.5 * jnp.sum(r * r)
@@ -33,7 +34,7 @@ def _speed(F: CellFn) -> Callable[[jax.Array, jax.Array], jax.Array]:
 
 
 def adam_descent(
-    F: CellFn,
+    F: StepFn,
     options: FixedPointOptions,
     per_point: bool,
     seeds: jax.Array,
@@ -71,7 +72,7 @@ def adam_descent(
 
 
 def _residual_and_jacobian(
-    F: CellFn, per_point: bool, h: jax.Array, x: jax.Array
+    F: StepFn, per_point: bool, h: jax.Array, x: jax.Array
 ) -> tuple[jax.Array, jax.Array]:
     """r = F(h, x) − h [n, S] and its Jacobian ∂r/∂h [n, S, S], one forward-mode pass."""
 
@@ -86,7 +87,7 @@ def _residual_and_jacobian(
     return jax.vmap(one, in_axes=(0, 0 if per_point else None))(h, x)
 
 
-def _residual(F: CellFn, per_point: bool, h: jax.Array, x: jax.Array) -> jax.Array:
+def _residual(F: StepFn, per_point: bool, h: jax.Array, x: jax.Array) -> jax.Array:
     """r = F(h, x) − h [n, S]."""
     return jax.vmap(lambda v, u: F(v, u) - v, in_axes=(0, 0 if per_point else None))(h, x)
 
@@ -168,7 +169,7 @@ def _dogleg(
 
 
 def trust_region_newton(
-    F: CellFn,
+    F: StepFn,
     options: FixedPointOptions,
     seeds: np.ndarray,
     x: np.ndarray,
@@ -240,12 +241,12 @@ def trust_region_newton(
     return h, n_iter
 
 
-def evaluate_q(F: CellFn, points: np.ndarray, x: np.ndarray, per_point: bool) -> np.ndarray:
+def evaluate_q(F: StepFn, points: np.ndarray, x: np.ndarray, per_point: bool) -> np.ndarray:
     """q at every point, in float64 (one batched call)."""
     with jax.enable_x64(True):
         q = jitted(_batched_speed, F, per_point)(points.astype(np.float64), x.astype(np.float64))
         return np.asarray(q, np.float64)
 
 
-def _batched_speed(F: CellFn, per_point: bool, h: jax.Array, x: jax.Array) -> jax.Array:
+def _batched_speed(F: StepFn, per_point: bool, h: jax.Array, x: jax.Array) -> jax.Array:
     return jax.vmap(_speed(F), in_axes=(0, 0 if per_point else None))(h, x)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-ArrayLike = Any
+from rnnctx_utils._types import ArrayLike
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,8 @@ import numpy as np
 # here before linearize needed them too (rnnctx_utils.nearest_points); so are the types and the
 # file functions, which lived here before the module was split.
 from rnnctx_utils._blas import blas_threads
-from rnnctx_utils._jit import CellFn, fresh, jitted, resolve_inputs
+from rnnctx_utils._jit import fresh, jitted, resolve_inputs
+from rnnctx_utils._types import StepFn
 from rnnctx_utils.fixed_point_solvers import adam_descent, evaluate_q, trust_region_newton
 from rnnctx_utils.fixed_point_types import ArrayLike as ArrayLike
 from rnnctx_utils.fixed_point_types import FixedPointOptions as FixedPointOptions
@@ -63,7 +64,7 @@ METHODS = ("slow", "exact")
 
 
 def find_fixed_points(
-    F: CellFn,
+    F: StepFn,
     seeds: ArrayLike,
     x: ArrayLike | None = None,
     *,
@@ -249,7 +250,7 @@ class ToleranceSweep(NamedTuple):
 
 
 def tolerance_sweep(
-    F: CellFn,
+    F: StepFn,
     seeds: ArrayLike,
     tolerances: Sequence[float],
     x: ArrayLike | None = None,

@@ -8,18 +8,17 @@ document (:func:`position_gains`).
 
 from __future__ import annotations
 
-from functools import partial
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from rnnctx_utils._jit import jitted
 from rnnctx_utils._types import ArrayLike, StepFn
 from rnnctx_utils.rollouts import rollout_batch
 
 
-@partial(jax.jit, static_argnums=0)
 def _readout_input_gains(
     F: StepFn, hs: jax.Array, w: jax.Array, x0: jax.Array, xv: jax.Array
 ) -> jax.Array:
@@ -123,7 +122,7 @@ def gain_curve(
     xv = jnp.asarray(table[2])
     # with the modifier (variant 0) and without (variant 2), same positions
     pairs = before[jnp.array([0, 2])].reshape(-1, before.shape[-1])
-    lin = np.asarray(_readout_input_gains(F, pairs, w, x0, xv), np.float64).reshape(2, -1)
+    lin = np.asarray(jitted(_readout_input_gains, F)(pairs, w, x0, xv), np.float64).reshape(2, -1)
     linear = lin[0] / lin[1]
     return GainCurve(ks, effect_mod / effect_plain, linear, effect_mod, effect_plain)
 

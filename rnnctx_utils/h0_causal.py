@@ -15,6 +15,7 @@ import numpy as np
 
 from rnnctx_utils import position
 from rnnctx_utils._types import StepFn
+from rnnctx_utils.analysis_settings import PositionSettings
 
 
 class ProbeVectors(NamedTuple):
@@ -54,12 +55,13 @@ def altered_initial_states(h0: np.ndarray, found: Any) -> dict[str, np.ndarray]:
                 h0 - basis @ (basis.T @ (h0 - nearest))}
 
 
-def beginning_weights(step: StepFn, starts: dict[str, np.ndarray],
-                      probes: ProbeVectors) -> dict[str, float]:
-    """The beginning weight b (first word vs the word after REFERENCE_BEFORE fillers) of the
-    position probe run from each initial state in ``starts``, by the same names."""
+def beginning_weights(step: StepFn, starts: dict[str, np.ndarray], probes: ProbeVectors,
+                      settings: PositionSettings | None = None) -> dict[str, float]:
+    """The beginning weight b (first word vs the word after ``settings.reference_before``
+    fillers) of the position probe run from each initial state in ``starts``, by the same
+    names; ``settings``: those of the split it is compared with (default: the book's)."""
     return {name: position.position_split(step, start, probes.readout, probes.x_valence,
-                                           probes.x_filler).first_weight
+                                           probes.x_filler, settings=settings).first_weight
             for name, start in starts.items()}
 
 

@@ -32,12 +32,12 @@ import numpy as np
 # The compile cache and input handling (rnnctx_utils._jit) and the BLAS thread control
 # (rnnctx_utils._blas) are shared with fixed_points; re-exported here, where they were first.
 from rnnctx_utils._blas import blas_threads as blas_threads
-from rnnctx_utils._jit import ArrayLike as ArrayLike
-from rnnctx_utils._jit import CellFn as CellFn
 from rnnctx_utils._jit import fresh as fresh
 from rnnctx_utils._jit import infer_n_inputs as infer_n_inputs
 from rnnctx_utils._jit import jitted as jitted
 from rnnctx_utils._jit import resolve_inputs as resolve_inputs
+from rnnctx_utils._types import ArrayLike as ArrayLike
+from rnnctx_utils._types import StepFn as StepFn
 from rnnctx_utils.nearest_points import nearest_fixed_points
 
 #: Default half-width of the band around ``|λ| = 1`` inside which a mode counts as marginal.
@@ -79,13 +79,13 @@ def _float_dtype(float64: bool) -> type:
 
 
 def _batched_jacobian(
-    F: CellFn, wrt: str, mode: str, per_point: bool, h: jax.Array, x: jax.Array
+    F: StepFn, wrt: str, mode: str, per_point: bool, h: jax.Array, x: jax.Array
 ) -> jax.Array:
     jac = (jax.jacfwd if mode == "fwd" else jax.jacrev)(F, argnums=0 if wrt == "h" else 1)
     return jax.vmap(jac, in_axes=(0, 0 if per_point else None))(h, x)
 
 
-def _linearized(F: CellFn, h0: jax.Array, x0: jax.Array, h1: jax.Array, x1: jax.Array) -> jax.Array:
+def _linearized(F: StepFn, h0: jax.Array, x0: jax.Array, h1: jax.Array, x1: jax.Array) -> jax.Array:
     def one(a: jax.Array, b: jax.Array, c: jax.Array, d: jax.Array) -> jax.Array:
         value, tangent = jax.jvp(F, (a, b), (c - a, d - b))
         return value + tangent
@@ -93,12 +93,12 @@ def _linearized(F: CellFn, h0: jax.Array, x0: jax.Array, h1: jax.Array, x1: jax.
     return jax.vmap(one)(h0, x0, h1, x1)
 
 
-def _batched_step(F: CellFn, h: jax.Array, x: jax.Array) -> jax.Array:
+def _batched_step(F: StepFn, h: jax.Array, x: jax.Array) -> jax.Array:
     return jax.vmap(F)(h, x)
 
 
 def _jacobians(
-    F: CellFn,
+    F: StepFn,
     hs: ArrayLike,
     xs: ArrayLike | None,
     *,
@@ -127,7 +127,7 @@ def _jacobians(
 
 
 def recurrent_jacobians(
-    F: CellFn,
+    F: StepFn,
     hs: ArrayLike,
     xs: ArrayLike | None = None,
     *,
@@ -150,7 +150,7 @@ def recurrent_jacobians(
 
 
 def input_jacobians(
-    F: CellFn,
+    F: StepFn,
     hs: ArrayLike,
     xs: ArrayLike | None = None,
     *,
@@ -369,7 +369,7 @@ def _broadcast_rows(a: np.ndarray, n: int) -> np.ndarray:
 
 
 def linearized_step(
-    F: CellFn,
+    F: StepFn,
     h_star: ArrayLike,
     x_star: ArrayLike | None,
     h: ArrayLike,
@@ -408,7 +408,7 @@ def linearized_step(
 
 
 def linearization_error(
-    F: CellFn,
+    F: StepFn,
     fixed_points: ArrayLike,
     hs: ArrayLike,
     xs: ArrayLike,

@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from rnnctx_utils.attractor_search import LineAttractor
+from rnnctx_utils.nearest_points import nearest_index
 from rnnctx_utils.network import as_network
 from rnnctx_utils.states import StateCloud
 
@@ -25,7 +26,7 @@ def _linearized_rollout_kernel(F: Any, points: Any, offsets: Any, h0: Any, xs: A
     def one_doc(x_doc: Any, length: Any) -> Any:
         def body(h: Any, inp: Any) -> Any:
             x, t = inp
-            nearest = jnp.argmin(jnp.sum((points - h) ** 2, axis=-1))
+            nearest = nearest_index(h, points)
             h_star = points[nearest]
             zero = jnp.zeros_like(x)
             # F(h*, 0) + J_rec (h − h*) + J_inp x: one Jacobian-vector product.

@@ -6,7 +6,7 @@ between the state a token leaves and its nearest attractor point) and
 :func:`in_context_scores` (the change of the readout effect of the words that really follow
 the token); :func:`select_modifiers` cuts the ranked scores into modifiers and the rest, using
 the scores only. Batching is done with ``vmap`` / ``lax.map``, never with a Python loop over
-the vocabulary; ``F`` is a static argument of the jitted kernels.
+the vocabulary; the kernels are compiled once per ``F`` (:func:`rnnctx_utils._jit.jitted`).
 
 Objects in play (``S`` state size, ``n_in`` input size, ``V`` tokens, ``r`` reference states,
 ``m`` attractor points): ``h_refs [r, S]`` reference states spread along the attractor,
@@ -17,7 +17,6 @@ Objects in play (``S`` state size, ``n_in`` input size, ``V`` tokens, ``r`` refe
 
 from __future__ import annotations
 
-from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -25,8 +24,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from rnnctx_utils._jit import jitted
 from rnnctx_utils._types import ArrayLike, StepFn
-from rnnctx_utils.attractor_geometry import _nearest_point
+from rnnctx_utils.nearest_points import _nearest_point, nearest_index
 from rnnctx_utils.rollouts import _identity, _scan_states
 
 # Pairs (token, reference) per chunk of the modifier-score kernel: a GRU with S = 128 and
@@ -47,17 +47,15 @@ class ModifierScores(NamedTuple):
     readout: np.ndarray | None
 
 
-@partial(jax.jit, static_argnums=0, static_argnames=("chunk_size", "interpolate"))
 def _modifier_scores_kernel(
     F: StepFn,
+    chunk_size: int,
+    interpolate: bool,
     h_refs: jax.Array,
     token_inputs: jax.Array,
     attractor_points: jax.Array,
     readout_w: jax.Array,
     x_zero: jax.Array,
-    *,
-    chunk_size: int,
-    interpolate: bool,
 ) -> tuple[jax.Array, jax.Array]:
     jac_inp = jax.jacfwd(F, argnums=1)  # (h, x) -> [S, n_in]; n_in <= S, so forward mode
 
@@ -71,8 +69,7 @@ def _modifier_scores_kernel(
         point_jacs = jax.vmap(lambda h: jac_inp(h, x_zero))(attractor_points)
 
         def jac_at_nearest(h_w: jax.Array) -> jax.Array:
-            d2 = jnp.sum((attractor_points - h_w) ** 2, axis=-1)
-            return point_jacs[jnp.argmin(d2)]
+            return point_jacs[nearest_index(h_w, attractor_points)]
 
     def pair(h_ref: jax.Array, x_w: jax.Array) -> tuple[jax.Array, jax.Array]:
         h_w = F(h_ref, x_w)
@@ -130,16 +127,8 @@ def modifier_scores(
     size = min(size, token_inputs.shape[0])
     w = jnp.zeros(h_refs.shape[1], h_refs.dtype) if readout_w is None else jnp.asarray(readout_w)
     x0 = jnp.zeros(n_in, token_inputs.dtype) if x_zero is None else jnp.asarray(x_zero)
-    fro, ro = _modifier_scores_kernel(
-        F,
-        h_refs,
-        token_inputs,
-        jnp.asarray(attractor_points),
-        w,
-        x0,
-        chunk_size=size,
-        interpolate=interpolate,
-    )
+    fro, ro = jitted(_modifier_scores_kernel, F, size, interpolate)(
+        h_refs, token_inputs, jnp.asarray(attractor_points), w, x0)
     return ModifierScores(np.asarray(fro), None if readout_w is None else np.asarray(ro))
 
 
@@ -171,10 +160,12 @@ class InContextScores(NamedTuple):
     effect_reference: np.ndarray
 
 
-@partial(jax.jit, static_argnums=0,
-         static_argnames=("n_after", "chunk_size", "interpolate", "random_kicks"))
 def _in_context_kernel(
     F: StepFn,
+    n_after: int,
+    chunk_size: int,
+    interpolate: bool,
+    random_kicks: bool,
     h_before: jax.Array,
     occurrence_inputs: jax.Array,
     next_inputs: jax.Array,
@@ -182,11 +173,6 @@ def _in_context_kernel(
     readout_w: jax.Array,
     x_filler: jax.Array,
     directions: jax.Array,
-    *,
-    n_after: int,
-    chunk_size: int,
-    interpolate: bool,
-    random_kicks: bool,
 ) -> tuple[jax.Array, jax.Array]:
     n_next = next_inputs.shape[1]
     tail = jnp.broadcast_to(x_filler, (n_after, x_filler.shape[0]))
@@ -262,8 +248,8 @@ def in_context_scores(
     ids = np.asarray(token_ids, dtype=np.int64)
     inputs = jnp.asarray(token_inputs)
     h = jnp.asarray(h_before)
-    eff, ref = _in_context_kernel(
-        F,
+    eff, ref = jitted(_in_context_kernel, F, n_after, max(1, min(chunk_size, h.shape[0])),
+                      interpolate, False)(
         h,
         inputs[jnp.asarray(ids)],
         jnp.asarray(next_inputs),
@@ -271,10 +257,6 @@ def in_context_scores(
         jnp.asarray(readout_w),
         jnp.asarray(x_filler),
         jnp.zeros((h.shape[0], 0), h.dtype),  # no random directions: the token's own kicks
-        n_after=n_after,
-        chunk_size=max(1, min(chunk_size, h.shape[0])),
-        interpolate=interpolate,
-        random_kicks=False,
     )
     effect, reference = np.asarray(eff, np.float64), np.asarray(ref, np.float64)
     n_tokens = inputs.shape[0]
@@ -284,9 +266,8 @@ def in_context_scores(
     return InContextScores(score, count, effect, reference)
 
 
-@partial(jax.jit, static_argnums=0, static_argnames=("chunk_size", "interpolate"))
-def _kicks(F: StepFn, h_before: jax.Array, occurrence_inputs: jax.Array,
-           attractor_points: jax.Array, *, chunk_size: int, interpolate: bool) -> jax.Array:
+def _kicks(F: StepFn, chunk_size: int, interpolate: bool, h_before: jax.Array,
+           occurrence_inputs: jax.Array, attractor_points: jax.Array) -> jax.Array:
     """[n, S] each occurrence's kick F(h_ref, x_w) − h_ref from the nearest attractor point."""
 
     def one(h: jax.Array, x_w: jax.Array) -> jax.Array:
@@ -337,18 +318,16 @@ def random_kick_differences(
     if directions == "random":
         u = rng.standard_normal(h.shape).astype(np.float32)
     elif directions == "shuffled":
-        kicks = np.asarray(_kicks(F, h, inputs[jnp.asarray(ids)], jnp.asarray(attractor_points),
-                                  chunk_size=max(1, min(chunk_size, h.shape[0])),
-                                  interpolate=interpolate))
+        kicks = np.asarray(jitted(_kicks, F, max(1, min(chunk_size, h.shape[0])), interpolate)(
+            h, inputs[jnp.asarray(ids)], jnp.asarray(attractor_points)))
         u = kicks[rng.permutation(len(kicks))]
     else:
         raise ValueError(f"unknown directions {directions!r}; use 'random' or 'shuffled'")
     u = u / np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-30)
-    eff, ref = _in_context_kernel(
-        F, h, inputs[jnp.asarray(ids)], jnp.asarray(next_inputs), jnp.asarray(attractor_points),
-        jnp.asarray(readout_w), jnp.asarray(x_filler), jnp.asarray(u), n_after=n_after,
-        chunk_size=max(1, min(chunk_size, h.shape[0])), interpolate=interpolate,
-        random_kicks=True)
+    eff, ref = jitted(_in_context_kernel, F, n_after, max(1, min(chunk_size, h.shape[0])),
+                      interpolate, True)(
+        h, inputs[jnp.asarray(ids)], jnp.asarray(next_inputs), jnp.asarray(attractor_points),
+        jnp.asarray(readout_w), jnp.asarray(x_filler), jnp.asarray(u))
     return np.abs(np.asarray(eff, np.float64) - np.asarray(ref, np.float64))
 
 

@@ -3,13 +3,12 @@
 Deflections Δh_w = F(h_ref, x_w) − h_ref of tokens from reference states ``h_refs [r, S]``
 along the attractor, with the manifold direction removed; their uncentred PCA gives the
 modifier subspace ``basis [S, d]``; any token's mean deflection can be projected on its
-components. ``F`` is a cell function ``F(h [S], x [n_in]) -> [S]`` with its parameters bound,
-a static argument of the jitted kernels.
+components. ``F`` is a cell function ``F(h [S], x [n_in]) -> [S]`` with its parameters bound;
+the kernels are compiled once per ``F`` (:func:`rnnctx_utils._jit.jitted`).
 """
 
 from __future__ import annotations
 
-from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -17,10 +16,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from rnnctx_utils._jit import jitted
 from rnnctx_utils._types import ArrayLike, StepFn
 
 
-@partial(jax.jit, static_argnums=0)
 def _deflections_kernel(F: StepFn, h_refs: jax.Array, token_inputs: jax.Array) -> jax.Array:
     def one(x: jax.Array) -> jax.Array:
         return jax.vmap(lambda h: F(h, x) - h)(h_refs)
@@ -45,7 +44,8 @@ def deflections(
         [k, r, S] (numpy, float64).
     """
     d = np.asarray(
-        _deflections_kernel(F, jnp.asarray(h_refs), jnp.asarray(token_inputs)), dtype=np.float64
+        jitted(_deflections_kernel, F)(jnp.asarray(h_refs), jnp.asarray(token_inputs)),
+        dtype=np.float64,
     )
     if manifold_direction is not None:
         m = np.asarray(manifold_direction, dtype=np.float64)
@@ -115,9 +115,8 @@ def modifier_subspace(
     return ModifierSubspace(components[:, :dim], components, ratio, dim, d, projections)
 
 
-@partial(jax.jit, static_argnums=0, static_argnames=("chunk_size",))
 def _mean_deflection_kernel(
-    F: StepFn, h_refs: jax.Array, token_inputs: jax.Array, *, chunk_size: int
+    F: StepFn, chunk_size: int, h_refs: jax.Array, token_inputs: jax.Array
 ) -> jax.Array:
     def one(x: jax.Array) -> jax.Array:
         return jax.vmap(lambda h: F(h, x) - h)(h_refs).mean(axis=0)
@@ -150,7 +149,6 @@ def token_projections(
         [V, c] mean over references of (F(h_ref, x_w) − h_ref) · component.
     """
     token_inputs = jnp.asarray(token_inputs)
-    mean = _mean_deflection_kernel(
-        F, jnp.asarray(h_refs), token_inputs, chunk_size=min(chunk_size, token_inputs.shape[0])
-    )
+    mean = jitted(_mean_deflection_kernel, F, min(chunk_size, token_inputs.shape[0]))(
+        jnp.asarray(h_refs), token_inputs)
     return np.asarray(mean, dtype=np.float64) @ np.asarray(components, dtype=np.float64)

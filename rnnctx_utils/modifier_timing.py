@@ -168,8 +168,10 @@ def timing_analysis(
         words: modifiers to analyse (default ``found.modifiers``).
         settings: :class:`~rnnctx_utils.analysis_settings.TimingSettings` (default: the
             book's): the largest k, the points the exponentials are fitted over, the length of
-            the position gains' document. The gain curves use ``found.settings.n_after`` and
-            ``found.settings.n_gain_starts``, so that α = g(0) is chapter 4's.
+            the position gains' document, and where the position split is read
+            (``position_split``: a :class:`~rnnctx_utils.analysis_settings.PositionSettings`).
+            The gain curves use ``found.settings.n_after`` and ``found.settings.n_gain_starts``,
+            so that α = g(0) is chapter 4's.
     Returns:
         :class:`TimingAnalysis` (``settings`` recorded in it).
     """
@@ -216,7 +218,8 @@ def timing_analysis(
     half = settings.position_tokens // 2
     begin = _signed_fit(position.gain_from_start - 1.0, position.position, half)
     end = _signed_fit(position.gain_from_end - 1.0, position.position, half)
-    split = position_split(F, net.h0, readout_w, x_valence, x_filler)
+    split = position_split(F, net.h0, readout_w, x_valence, x_filler,
+                           settings=settings.position_split)
     h0_projection = context.initial_state_projection(
         net.h0, found.attractor_points, basis)
     return TimingAnalysis(

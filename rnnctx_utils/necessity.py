@@ -8,7 +8,7 @@ Everything here is a function of a step function ``F(h [S], x [E]) -> [S]`` and 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import jax
@@ -16,9 +16,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from rnnctx_utils import context
+from rnnctx_utils._types import StepFn
 from rnnctx_utils.analysis_settings import ModifierSettings
-
-StepFn = Callable[[jax.Array, jax.Array], jax.Array]
 
 
 def final_logits(

@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 
 from rnnctx_utils import context
+from rnnctx_utils._types import StepFn
 from rnnctx_utils.analysis_settings import SufficiencySettings
 from rnnctx_utils.necessity import (
     Spread,
-    StepFn,
     documents_with,
     final_logits,
     next_token_gain,
@@ -36,6 +36,7 @@ from rnnctx_utils.necessity import (
 from rnnctx_utils.sufficiency import (
     AccuracyGap,
     CountScan,
+    FamilyFits,
     GroupResidual,
     Residual,
     baseline_l2,
@@ -48,7 +49,8 @@ from rnnctx_utils.sufficiency import (
 )
 
 __all__ = [
-    "CLAIMS", "AccuracyGap", "CountScan", "GroupResidual", "Residual", "Spread", "StepFn",
+    "CLAIMS", "AccuracyGap", "CountScan", "FamilyFits", "GroupResidual", "Residual", "Spread",
+    "StepFn",
     "SufficiencySettings", "baseline_l2", "documents_with", "final_logits", "fit_family",
     "line_memory_verdict", "next_token_gain", "planted_effects", "probe_logits",
     "projected_step", "residuals_by_group", "residuals_by_token", "rnn_correct",

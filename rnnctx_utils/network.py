@@ -11,8 +11,9 @@ reader's own JAX RNN, with no configuration, corpus or training code involved::
     cloud = analysis.state_cloud(net, tokens=ids, lengths=lengths, labels=labels)
     attractor = analysis.line_attractor(net, cloud)
 
-``step`` is bound once: the analysis kernels are jitted with it as a static argument (hashed by
-identity), so passing the same ``Network`` again compiles nothing new.
+``step`` is bound once: the analysis kernels are compiled once per step function (the
+package's compile cache, :func:`rnnctx_utils._jit.jitted`, keyed by it), so passing the same
+``Network`` again compiles nothing new.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-#: ``F(h [S], x [n_in]) -> h_next [S]``.
-StepFn = Callable[[Any, Any], Any]
+from rnnctx_utils._types import StepFn
+
 #: ``(split, n_docs)`` -> ``(tokens [n, L] int32, lengths [n], labels [n])``: where a network's
 #: analysis documents come from when none are passed (``n_docs`` None: the source's default).
 DocumentSource = Callable[[str, int | None], tuple[np.ndarray, np.ndarray, np.ndarray]]

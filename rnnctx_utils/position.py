@@ -19,6 +19,10 @@ documents).
 
 The planted label rule's counterparts come from the same definitions applied to its position
 weight p(t, T) (:func:`planted_split`), so the network and the rule are compared on one scale.
+
+Which M and k are measured, and where the headline weights are read, is a
+:class:`~rnnctx_utils.analysis_settings.PositionSettings` passed as ``settings`` (default: the
+book's) and recorded in the result (``split.settings``).
 """
 
 from __future__ import annotations
@@ -27,18 +31,10 @@ from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
-from numpy.typing import ArrayLike
 
-from rnnctx_utils._types import StepFn
+from rnnctx_utils._types import ArrayLike, StepFn
+from rnnctx_utils.analysis_settings import PositionSettings
 from rnnctx_utils.rollouts import rollout_batch
-
-#: Fillers before the word that define "not at the beginning" (several, to show the answer
-#: does not hinge on one), and the number of fillers after it at which the headline numbers
-#: are read (far enough for a kick to settle, short of the filler document's slow drift).
-BEFORE = (10, 30, 60)
-AFTER = 20
-REFERENCE_BEFORE = 30
-REFERENCE_AFTER = 10
 
 
 class PositionSplit(NamedTuple):
@@ -49,8 +45,10 @@ class PositionSplit(NamedTuple):
     before: [B] the M of each row of ``begin`` and ``recency``; after: [K + 1] k = 0…K;
     begin: [B, K + 1] b(k) = effect[0, k] / effect[M, k];
     recency: [B, K + 1] r(k) = effect[M, k] / effect[M, 0];
-    first_weight: b at (REFERENCE_BEFORE, REFERENCE_AFTER);
-    last_weight: 1 / r at (REFERENCE_BEFORE, REFERENCE_AFTER).
+    first_weight: b at (settings.reference_before, settings.reference_after);
+    last_weight: 1 / r at (settings.reference_before, settings.reference_after);
+    settings: the :class:`~rnnctx_utils.analysis_settings.PositionSettings` it was measured
+        with.
     """
 
     effect: np.ndarray
@@ -60,29 +58,28 @@ class PositionSplit(NamedTuple):
     recency: np.ndarray
     first_weight: float
     last_weight: float
+    settings: PositionSettings = PositionSettings()
 
 
-def _split(effect: np.ndarray, before: tuple[int, ...], after: int, reference_before: int,
-           reference_after: int) -> PositionSplit:
-    ks = np.arange(after + 1)
-    ms = np.asarray(before)
+def _split(effect: np.ndarray, settings: PositionSettings) -> PositionSplit:
+    ks = np.arange(settings.after + 1)
+    ms = np.asarray(settings.before)
+    m_ref, k_ref = settings.reference_before, settings.reference_after
     begin = effect[0, ks][None, :] / effect[ms[:, None], ks[None, :]]
     recency = effect[ms[:, None], ks[None, :]] / effect[ms, 0][:, None]
     return PositionSplit(
         effect=effect, before=ms, after=ks, begin=begin, recency=recency,
-        first_weight=float(effect[0, reference_after] / effect[reference_before, reference_after]),
-        last_weight=float(effect[reference_before, 0] / effect[reference_before, reference_after]))
+        first_weight=float(effect[0, k_ref] / effect[m_ref, k_ref]),
+        last_weight=float(effect[m_ref, 0] / effect[m_ref, k_ref]), settings=settings)
 
 
-def _check(before: tuple[int, ...], after: int, reference_before: int,
-           reference_after: int) -> int:
-    if not before or min(before) < 1 or after < 0:
-        raise ValueError(f"position_split needs fillers before ≥ 1 and after ≥ 0, got "
-                         f"before={before}, after={after}")
-    if reference_before not in before or not 0 <= reference_after <= after:
-        raise ValueError(f"the reference (before={reference_before}, after={reference_after}) "
-                         f"must be one of before={before} and at most after={after}")
-    return max(before) + after + 1
+def _settings(settings: PositionSettings | None) -> PositionSettings:
+    """``settings``, or the book's default; a clear error for anything else."""
+    if settings is None:
+        return PositionSettings()
+    if not isinstance(settings, PositionSettings):
+        raise TypeError(f"settings must be a PositionSettings, got {type(settings).__name__}")
+    return settings
 
 
 def position_split(
@@ -92,23 +89,22 @@ def position_split(
     x_valence: ArrayLike,
     x_filler: ArrayLike,
     *,
-    before: tuple[int, ...] = BEFORE,
-    after: int = AFTER,
-    reference_before: int = REFERENCE_BEFORE,
-    reference_after: int = REFERENCE_AFTER,
+    settings: PositionSettings | None = None,
 ) -> PositionSplit:
     """Beginning weight and recency of the network (one batch of N + 1 rollouts of N tokens).
 
     Args:
         F: cell function; h0: [S] initial state; readout_w: [S];
         x_valence, x_filler: [n_in] inputs of the probe word and the filler;
-        before: the M values (fillers before the word) compared with the first position;
-        after: largest k (fillers after the word);
-        reference_before, reference_after: the (M, k) of the headline weights.
+        settings: :class:`~rnnctx_utils.analysis_settings.PositionSettings` (default: the
+            book's): the M values (fillers before the word) compared with the first
+            position, the largest k (fillers after the word) and the (M, k) of the headline
+            weights.
     Returns:
-        :class:`PositionSplit`.
+        :class:`PositionSplit` (``settings`` recorded in it).
     """
-    n = _check(before, after, reference_before, reference_after)
+    settings = _settings(settings)
+    n = settings.n_tokens
     filler = np.asarray(x_filler, np.float32)
     xs = np.broadcast_to(filler, (n + 1, n, filler.shape[0])).copy()
     t = np.arange(n)
@@ -119,33 +115,29 @@ def position_split(
     effect = np.full((n, n), np.nan)
     for m in range(n):
         effect[m, : n - m] = by_end[m, m:]
-    return _split(effect, before, after, reference_before, reference_after)
+    return _split(effect, settings)
 
 
-def planted_split(
-    weight: Any,
-    *,
-    before: tuple[int, ...] = BEFORE,
-    after: int = AFTER,
-    reference_before: int = REFERENCE_BEFORE,
-    reference_after: int = REFERENCE_AFTER,
-) -> PositionSplit:
+def planted_split(weight: Any, *, settings: PositionSettings | None = None) -> PositionSplit:
     """The same quantities for a planted position weight p(t, T) (the label rule has no
     dynamics, so a word's effect is its weight: effect(m, k) = p(m, m + k + 1)).
 
     Args:
         weight: callable ``weight(t, length)`` (:class:`rnnctx_utils.synthetic.PositionWeights`).
+        settings: as for :func:`position_split` (pass the network's ``split.settings`` to
+            compare the two on one scale).
     """
-    n = _check(before, after, reference_before, reference_after)
+    settings = _settings(settings)
+    n = settings.n_tokens
     m, k = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     effect = np.where(m + k < n, np.asarray(weight(m, m + k + 1), np.float64), np.nan)
-    return _split(effect, before, after, reference_before, reference_after)
+    return _split(effect, settings)
 
 
 def reading(split: PositionSplit, planted: PositionSplit | None = None) -> str:
     """What the beginning weight and the recency of ``split`` show, in sentences generated from
     the numbers (so the page's prose cannot disagree with its output)."""
-    row = int(np.flatnonzero(split.before == REFERENCE_BEFORE)[0])
+    row = int(np.flatnonzero(split.before == split.settings.reference_before)[0])
     begin, recency, last_k = split.begin[row], split.recency[row], int(split.after[-1])
     first = split.first_weight
     if first > 1.05:

@@ -3,21 +3,23 @@
 Every function takes a cell function ``F(h [S], x [n_in]) -> [S]`` with its parameters bound
 (for this book's models ``models.bound_step(params, cell_name)``), plus plain arrays, so it
 applies to any recurrent network. Batching is done with ``vmap``, never with a Python loop
-over documents. ``F`` is a static argument of the jitted kernels: pass the same function
+over documents. The kernels are compiled once per cell function by the package's one compile
+cache (:func:`rnnctx_utils._jit.jitted`, which holds ``F`` weakly): pass the same function
 object again and nothing is recompiled.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
+from rnnctx_utils._jit import jitted
 from rnnctx_utils._types import StepFn
-from rnnctx_utils.attractor_geometry import _nearest_point, _orthonormal
+from rnnctx_utils.attractor_geometry import _orthonormal
+from rnnctx_utils.nearest_points import _nearest_point
 
 
 def _scan_states(
@@ -42,7 +44,10 @@ def _identity(h: jax.Array) -> jax.Array:
     return h
 
 
-@partial(jax.jit, static_argnums=0)
+def _rollout(F: StepFn, h0: jax.Array, xs: jax.Array) -> jax.Array:
+    return _scan_states(F, h0, xs, xs.shape[0], _identity)
+
+
 def rollout(F: StepFn, h0: jax.Array, xs: jax.Array) -> jax.Array:
     """Run the cell over one sequence.
 
@@ -53,10 +58,14 @@ def rollout(F: StepFn, h0: jax.Array, xs: jax.Array) -> jax.Array:
     Returns:
         states: [T, S], states[t] is the state after token t.
     """
-    return _scan_states(F, h0, xs, xs.shape[0], _identity)
+    return jitted(_rollout, F)(h0, xs)
 
 
-@partial(jax.jit, static_argnums=0)
+def _rollout_batch(F: StepFn, h0: jax.Array, xs: jax.Array, lengths: jax.Array) -> jax.Array:
+    h0s = jnp.broadcast_to(h0, (xs.shape[0], h0.shape[-1]))
+    return jax.vmap(lambda h, x, n: _scan_states(F, h, x, n, _identity))(h0s, xs, lengths)
+
+
 def rollout_batch(F: StepFn, h0: jax.Array, xs: jax.Array, lengths: jax.Array) -> jax.Array:
     """Run the cell over a padded batch of documents.
 
@@ -69,8 +78,7 @@ def rollout_batch(F: StepFn, h0: jax.Array, xs: jax.Array, lengths: jax.Array) -
         states: [B, L, S]; padded positions repeat the last valid state, so states[:, -1] is
         each document's final state (the convention of ``models.classifier_states``).
     """
-    h0s = jnp.broadcast_to(h0, (xs.shape[0], h0.shape[-1]))
-    return jax.vmap(lambda h, x, n: _scan_states(F, h, x, n, _identity))(h0s, xs, lengths)
+    return jitted(_rollout_batch, F)(h0, xs, lengths)
 
 
 def _project_out(h: jax.Array, points: jax.Array, q: jax.Array, interpolate: bool) -> jax.Array:
@@ -79,7 +87,27 @@ def _project_out(h: jax.Array, points: jax.Array, q: jax.Array, interpolate: boo
     return h - q @ (q.T @ deviation)
 
 
-@partial(jax.jit, static_argnums=0, static_argnames=("interpolate", "project_initial_state"))
+def _rollout_projected_batch(
+    F: StepFn,
+    interpolate: bool,
+    project_initial_state: bool,
+    h0: jax.Array,
+    xs: jax.Array,
+    lengths: jax.Array,
+    attractor_points: jax.Array,
+    basis: jax.Array,
+) -> jax.Array:
+    q = _orthonormal(basis)
+
+    def post(h: jax.Array) -> jax.Array:
+        return _project_out(h, attractor_points, q, interpolate)
+
+    h0s = jnp.broadcast_to(h0, (xs.shape[0], h0.shape[-1]))
+    if project_initial_state:
+        h0s = jax.vmap(post)(h0s)
+    return jax.vmap(lambda h, x, n: _scan_states(F, h, x, n, post))(h0s, xs, lengths)
+
+
 def rollout_projected_batch(
     F: StepFn,
     h0: jax.Array,
@@ -92,15 +120,8 @@ def rollout_projected_batch(
     project_initial_state: bool = True,
 ) -> jax.Array:
     """Batched :func:`rollout_projected`: xs [B, L, n_in], lengths [B] -> states [B, L, S]."""
-    q = _orthonormal(basis)
-
-    def post(h: jax.Array) -> jax.Array:
-        return _project_out(h, attractor_points, q, interpolate)
-
-    h0s = jnp.broadcast_to(h0, (xs.shape[0], h0.shape[-1]))
-    if project_initial_state:
-        h0s = jax.vmap(post)(h0s)
-    return jax.vmap(lambda h, x, n: _scan_states(F, h, x, n, post))(h0s, xs, lengths)
+    return jitted(_rollout_projected_batch, F, interpolate, project_initial_state)(
+        h0, xs, lengths, attractor_points, basis)
 
 
 def rollout_projected(

@@ -27,6 +27,28 @@ def baseline_l2(C: float, n_train: int) -> float:
     return 1.0 / (2.0 * C * n_train)
 
 
+class FamilyFits(dict[str, ab.FitResult]):
+    """variant -> :class:`augmented_bow.FitResult` of :func:`fit_family` (a dict, so the fits
+    are used as before), recording how they were fitted: ``settings`` (the
+    :class:`~rnnctx_utils.analysis_settings.SufficiencySettings`), ``l2`` (the valence penalty)
+    and ``nested`` (whether every member started from the bag-of-words baseline)."""
+
+    settings: SufficiencySettings
+    l2: float
+    nested: bool
+
+    def __init__(self, fits: dict[str, ab.FitResult], *, settings: SufficiencySettings,
+                 l2: float, nested: bool) -> None:
+        super().__init__(fits)
+        self.settings = settings
+        self.l2 = l2
+        self.nested = nested
+
+    def __repr__(self) -> str:
+        return (f"FamilyFits({dict.__repr__(self)}, settings={self.settings!r}, l2={self.l2!r}, "
+                f"nested={self.nested!r})")
+
+
 def fit_family(
     train_tokens: np.ndarray,
     train_lengths: np.ndarray,
@@ -39,7 +61,7 @@ def fit_family(
     baseline: tuple[np.ndarray, float] | None = None,
     valid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     l2: float = 1e-5,
-) -> dict[str, ab.FitResult]:
+) -> FamilyFits:
     """Fit each member of the augmented bag-of-words family on the same training split.
 
     Nested over the baseline (``baseline`` and ``valid`` given, as the book does): every member
@@ -61,7 +83,8 @@ def fit_family(
         valid: (tokens [N_v, L_v], lengths [N_v], labels [N_v]) for the choice of the step.
         l2: penalty on the valences (use :func:`baseline_l2` to match the baseline's).
     Returns:
-        variant -> :class:`augmented_bow.FitResult`.
+        :class:`FamilyFits`: variant -> :class:`augmented_bow.FitResult`, with ``settings``,
+        ``l2`` and ``nested`` recorded in it.
     """
     settings = SufficiencySettings() if settings is None else settings
     n_steps, window, seed = settings.fit_steps, settings.window, settings.seed
@@ -93,7 +116,7 @@ def fit_family(
                                         n_steps=n_steps // 2, seed=seed + 1, init=first.params,
                                         valid=valid, l2=l2, learning_rate=0.005)
         fits[variant] = second if second.valid_accuracy > first.valid_accuracy else first
-    return fits
+    return FamilyFits(fits, settings=settings, l2=l2, nested=baseline is not None)
 
 
 class CountScan(NamedTuple):

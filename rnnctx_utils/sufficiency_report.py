@@ -19,7 +19,13 @@ import numpy as np
 from rnnctx_utils import augmented_bow as ab
 from rnnctx_utils import context
 from rnnctx_utils.analysis_settings import SufficiencySettings
-from rnnctx_utils.sufficiency import CountScan, GroupResidual, baseline_l2, fit_family
+from rnnctx_utils.sufficiency import (
+    CountScan,
+    FamilyFits,
+    GroupResidual,
+    baseline_l2,
+    fit_family,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,8 +48,9 @@ class FamilySetup:
     settings: SufficiencySettings
 
     def fit(self, modifier_ids: Sequence[int],
-            variants: Sequence[str] = ab.VARIANTS) -> dict[str, ab.FitResult]:
-        """variant -> fit, by :func:`sufficiency.fit_family` on the shared data."""
+            variants: Sequence[str] = ab.VARIANTS) -> FamilyFits:
+        """variant -> fit, by :func:`sufficiency.fit_family` on the shared data (its settings
+        and penalty recorded in the result)."""
         return fit_family(self.train.tokens, self.train.lengths, self.train.labels,
                           self.vocab_size, modifier_ids, variants=variants,
                           settings=self.settings, baseline=self.baseline, valid=self.valid,

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rnnctx_utils.plots.task import markdown_table
-from rnnctx_utils.position import REFERENCE_AFTER, REFERENCE_BEFORE, PositionSplit
+from rnnctx_utils.position import PositionSplit
 
 #: P2's two examples: the chapter follows them whenever the vocabulary has them.
 P2_WORDS = ("not", "extremely")
@@ -163,13 +163,17 @@ def planted_comparison(timing: Any, words: tuple[str, ...], truth: Any) -> Plant
 
 
 def position_table(split: PositionSplit, planted: PositionSplit) -> str:
-    """Markdown table of the beginning and last-word weights, planted rule vs network."""
+    """Markdown table of the beginning and last-word weights, planted rule vs network (both
+    read at the network's reference, ``split.settings``)."""
+    if planted.settings != split.settings:
+        raise ValueError(f"the planted rule's split was read with {planted.settings}, the "
+                         f"network's with {split.settings}: pass settings=split.settings")
+    before, after = split.settings.reference_before, split.settings.reference_after
     return markdown_table(
         ["position weight", "planted rule", "network"],
-        [[f"first word vs the word after {REFERENCE_BEFORE} fillers "
-          f"({REFERENCE_AFTER} fillers after both)",
+        [[f"first word vs the word after {before} fillers ({after} fillers after both)",
           f"{planted.first_weight:.2f}", f"{split.first_weight:.2f}"],
-         [f"last word vs the word {REFERENCE_AFTER} tokens before the end",
+         [f"last word vs the word {after} tokens before the end",
           f"{planted.last_weight:.2f}", f"{split.last_weight:.2f}"]])
 
 
@@ -187,7 +191,8 @@ def paper_table(timing: Any, words: tuple[str, ...], split: PositionSplit, h0: A
          ["gain of “extremely” on the next word", "> 1", value("extremely", "alpha")],
          ["beginning weight (first word vs a later one, same tokens after)", "weighs more",
           f"{split.first_weight:.2f}×"],
-         ["last word vs a word 10 tokens before the end", "processed differently",
+         [f"last word vs a word {split.settings.reference_after} tokens before the end",
+          "processed differently",
           f"{split.last_weight:.2f}×"],
          ["h₀ in the modifier subspace", "yes (intensifies)",
           f"{h0.fraction_in_subspace:.2f} of its deviation"]])

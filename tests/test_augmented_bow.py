@@ -171,6 +171,8 @@ def test_family_nested_over_a_baseline_never_loses_on_validation():
                          settings=ns.SufficiencySettings(fit_steps=300, window=None),
                          baseline=(base.weights, base.bias),
                          valid=(tokens[valid], lengths[valid], labels[valid]), l2=l2)
+    assert fits.settings == ns.SufficiencySettings(fit_steps=300, window=None)  # recorded
+    assert fits.l2 == l2 and fits.nested
     # the plain member is the baseline itself: same validation accuracy, no steps taken
     assert fits["bow"].best_step == 0
     assert fits["bow"].valid_accuracy == pytest.approx(base.valid_accuracy, abs=1e-12)
@@ -180,6 +182,26 @@ def test_family_nested_over_a_baseline_never_loses_on_validation():
     acc = {v: ab.accuracy(f.params, f.model, tokens[test], lengths[test], labels[test])
            for v, f in fits.items()}
     assert acc["both"] > acc["bow"] + 0.05 and fits["both"].best_step > 0
+
+
+def test_a_family_fit_records_its_settings():
+    import pickle
+
+    from rnnctx_utils import necessity_sufficiency as ns
+
+    tokens, lengths, labels, _ = planted_corpus(200, seed=4)
+    settings = ns.SufficiencySettings(fit_steps=3, window=4, seed=7)
+    fits = ns.fit_family(tokens, lengths, labels, V, (NEGATOR,), variants=("bow", "modifiers"),
+                         settings=settings, l2=1e-4)
+    assert isinstance(fits, dict) and list(fits) == ["bow", "modifiers"]
+    assert fits.settings == settings and fits.l2 == 1e-4 and not fits.nested
+    assert fits["modifiers"].model.window == 4 and len(fits["modifiers"].loss_history) == 3
+    assert "settings=SufficiencySettings(fit_steps=3" in repr(fits)
+    again = pickle.loads(pickle.dumps(fits))  # as the analysis cache would store it
+    assert again.settings == settings and again.l2 == 1e-4 and list(again) == list(fits)
+    default = ns.fit_family(tokens, lengths, labels, V, (NEGATOR,), variants=("bow",),
+                            settings=ns.SufficiencySettings(fit_steps=1))
+    assert default.settings.fit_steps == 1 and default.settings.window == 10
 
 
 def test_init_from_a_baseline_reproduces_its_logits():

@@ -490,3 +490,33 @@ def test_null_test_is_a_paired_z_test_with_bonferroni():
     from scipy.stats import norm
     assert out.n_tested == 2 and out.z_threshold == pytest.approx(norm.isf(0.025))
     assert list(np.flatnonzero(out.is_modifier)) == [1] and out.z[3] == 0.0
+
+
+def test_the_kernels_compile_once_per_cell_and_hold_it_weakly():
+    """Rollouts and scores go through the package's one compile cache (_jit.jitted): one
+    compiled kernel per (cell, static settings), reused by a second call, freed with the cell."""
+    import gc
+    import weakref
+
+    from rnnctx_utils import _jit
+
+    def cell(h, x):  # a cell of its own, so the cache starts empty for it
+        return F(h, x)
+
+    xs = np.broadcast_to(E_N, (3, 5, 4)).astype(np.float32)
+    points = np.stack([GRID[::20], *np.zeros((3, GRID[::20].size))], axis=1).astype(np.float32)
+    for _ in range(2):
+        context.rollout_batch(cell, jnp.zeros(4), jnp.asarray(xs), jnp.full(3, 5))
+        context.modifier_scores(cell, points[:4], np.eye(4, dtype=np.float32), points)
+    table = _jit._JITTED[cell]
+    assert {key[0].__name__ for key in table} == {"_rollout_batch", "_modifier_scores_kernel"}
+    assert len(table) == 2  # the second round compiled nothing new
+    for compiled in table.values():
+        assert compiled._cache_size() == 1  # one trace each: same shapes, same statics
+    context.modifier_scores(cell, points[:4], np.eye(4, dtype=np.float32), points,
+                            interpolate=True)  # another static setting: another kernel
+    assert len(_jit._JITTED[cell]) == 3
+    ref = weakref.ref(cell)
+    del cell, table
+    gc.collect()
+    assert ref() is None  # the cache did not keep the cell (and its parameters) alive

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from rnnctx_utils import persistence
+from rnnctx_utils import analysis_cache, persistence
+from rnnctx_utils.network import Network
 
 DATA = bytes(range(256)) * 40
 
@@ -81,3 +83,41 @@ def test_frame_layout() -> None:
     assert framed[16:48] == hashlib.sha256(b"abc").digest()
     assert framed[48:] == b"abc"
     assert persistence.unframe(framed) == b"abc"
+
+
+def _cached_network(folder: Path) -> Network:
+    return Network(step=lambda h, x: h, h0=np.zeros(2), readout_w=np.ones(2), cache_dir=folder)
+
+
+def test_analysis_cache_entries_round_trip_and_a_damaged_one_is_recomputed(
+    tmp_path: Path,
+) -> None:
+    """The analysis cache stores through persistence: an entry round-trips, and one with a
+    flipped byte fails its checksum and reads as missing (None), so it is recomputed."""
+    net = _cached_network(tmp_path / "analyses")
+    key = analysis_cache.cache_key("line_attractor", np.arange(3), "settings")
+    value = {"points": np.linspace(0.0, 1.0, 7), "words": ("not", "very"), "tau": 1.5}
+    assert analysis_cache.load_cached(net, key) is None  # nothing stored yet
+    analysis_cache.store_cached(net, key, value)
+    loaded = analysis_cache.load_cached(net, key)
+    assert loaded.keys() == value.keys() and loaded["words"] == value["words"]
+    np.testing.assert_array_equal(loaded["points"], value["points"])
+    assert loaded["tau"] == value["tau"]
+    (entry,) = (tmp_path / "analyses").iterdir()  # one file, no temporary left behind
+    blob = entry.read_bytes()
+    assert blob.startswith(persistence.MAGIC)  # the helper's header, checksum included
+    persistence.read_verified(entry)
+    entry.write_bytes(blob[:-5] + bytes([blob[-5] ^ 1]) + blob[-4:])
+    with pytest.raises(persistence.DamagedFileError):
+        persistence.read_verified(entry)
+    assert analysis_cache.load_cached(net, key) is None
+    analysis_cache.store_cached(net, key, value)  # recomputed and stored again
+    assert analysis_cache.load_cached(net, key)["tau"] == value["tau"]
+
+
+def test_analysis_cache_without_a_folder_or_key_stores_nothing(tmp_path: Path) -> None:
+    net = _cached_network(tmp_path / "analyses")
+    analysis_cache.store_cached(net, None, 1)
+    analysis_cache.store_cached(_cached_network(None), "key", 1)
+    assert not (tmp_path / "analyses").exists()
+    assert analysis_cache.load_cached(net, None) is None

@@ -4,7 +4,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from rnnctx_utils import position, synthetic
+from rnnctx_utils import position, synthetic, timing_report
+from rnnctx_utils.analysis_settings import PositionSettings, TimingSettings
 
 LEAK, START_DECAY, START_GAIN = 0.9, 0.5, 1.5
 
@@ -34,7 +35,8 @@ def test_split_of_a_leaky_integrator_with_a_start_flag():
     np.testing.assert_allclose(split.recency, np.broadcast_to(LEAK ** split.after,
                                                               split.recency.shape), rtol=1e-4)
     assert split.first_weight == pytest.approx(begin[list(split.before).index(30)], rel=1e-4)
-    assert split.last_weight == pytest.approx(LEAK ** -position.REFERENCE_AFTER, rel=1e-4)
+    assert split.settings == PositionSettings()  # recorded: the book's default
+    assert split.last_weight == pytest.approx(LEAK ** -split.settings.reference_after, rel=1e-4)
     text = position.reading(split)
     assert "first position is favoured" in text and "last words weigh more" in text
 
@@ -52,8 +54,49 @@ def test_planted_split_applies_the_definitions_to_the_rule():
     assert "not special" in position.reading(flat, split)
 
 
-@pytest.mark.parametrize("kwargs", [{"before": ()}, {"before": (0, 30)}, {"after": -1},
-                                    {"reference_before": 20}, {"reference_after": 30}])
-def test_bad_settings_are_named(kwargs):
-    with pytest.raises(ValueError, match="before|reference"):
-        position.planted_split(synthetic.PositionWeights(), **kwargs)
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"before": ()}, "before ≥ 1"), ({"before": (0, 30)}, "before ≥ 1"),
+    ({"after": -1}, "after ≥ 0"), ({"reference_before": 20}, "reference"),
+    ({"reference_after": 30}, "reference"), ({"after": 2.5}, "integers"),
+    ({"before": (10, "30")}, "integers"),
+])
+def test_bad_settings_are_named(kwargs, match):
+    with pytest.raises(ValueError, match=f"PositionSettings: .*{match}"):
+        PositionSettings(**kwargs)
+
+
+def test_the_default_settings_are_the_books():
+    default = PositionSettings()
+    assert (default.before, default.after) == ((10, 30, 60), 20)
+    assert (default.reference_before, default.reference_after) == (30, 10)
+    assert default.n_tokens == 81
+    assert TimingSettings().position_split == default
+    # counts are normalised to plain ints, so equal settings have one repr (the cache key's)
+    assert PositionSettings(before=[np.int64(10), 30, 60]) == default
+    assert repr(PositionSettings(before=[np.int64(10), 30, 60])) == repr(default)
+    with pytest.raises(TypeError, match="PositionSettings"):
+        position.planted_split(synthetic.PositionWeights(), settings={"after": 5})
+
+
+def test_another_setting_changes_the_result_and_is_recorded():
+    rule = synthetic.PositionWeights(beta_begin=1.0, tau_begin=6.0, beta_end=0.5, tau_end=4.0)
+    other = PositionSettings(before=(5, 20), after=12, reference_before=20, reference_after=4)
+    split = position.planted_split(rule, settings=other)
+    assert split.settings == other
+    assert split.effect.shape == (other.n_tokens, other.n_tokens) == (33, 33)
+    assert list(split.before) == [5, 20] and list(split.after) == list(range(13))
+    end_term = 0.5 * np.exp(-4 / 4)  # the word 4 tokens before the end, both documents
+    first = (2 + end_term) / (1 + np.exp(-20 / 6) + end_term)
+    assert split.first_weight == pytest.approx(first, rel=1e-12)
+    assert split.first_weight != position.planted_split(rule).first_weight
+    # the network's split reads its settings too
+    net = position.position_split(_leaky_with_start_flag, np.array([0.0, 1.0]),
+                                  np.array([1.0, 0.0]), np.array([2.0]), np.array([0.5]),
+                                  settings=other)
+    assert net.settings == other and net.effect.shape == (33, 33)
+    assert net.last_weight == pytest.approx(LEAK ** -4, rel=1e-4)
+    # the report names the reference that was used, and refuses two different ones
+    table = timing_report.position_table(net, split)
+    assert "after 20 fillers (4 fillers after both)" in table and "4 tokens before" in table
+    with pytest.raises(ValueError, match="settings=split.settings"):
+        timing_report.position_table(net, position.planted_split(rule))

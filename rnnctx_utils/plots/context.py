@@ -232,11 +232,14 @@ def tau_comparison(
 def position_split_curves(split: Any, planted: Any | None = None) -> Figure:
     """Beginning weight b(k) (left) and recency r(k) (right) of a
     :class:`rnnctx_utils.position.PositionSplit`, one line per number M of fillers before the
-    word, with the planted rule's curves (dotted, at the reference M) when given."""
+    word, with the planted rule's curves (dotted, at its reference M,
+    ``planted.settings.reference_before``) when given."""
     apply_style()
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.2, 3.2))
     shades = plt.cm.Blues(np.linspace(0.45, 0.95, len(split.before)))
-    reference = int(np.argmin(np.abs(split.before - 30)))
+    if planted is not None:  # its curves at its reference M
+        reference = int(np.flatnonzero(planted.before == planted.settings.reference_before)[0])
+        planted_k, planted_label = planted.after, f"planted rule, M = {planted.before[reference]}"
     for ax, measured, planted_curves, ylabel in (
         (left, split.begin, None if planted is None else planted.begin,
          "first word / word after M fillers"),
@@ -246,8 +249,7 @@ def position_split_curves(split: Any, planted: Any | None = None) -> Figure:
         for row, m, colour in zip(measured, split.before, shades, strict=True):
             ax.plot(split.after, row, "o-", ms=2.5, color=colour, label=f"network, M = {m}")
         if planted_curves is not None:
-            ax.plot(split.after, planted_curves[reference], ":", color="k",
-                    label=f"planted rule, M = {split.before[reference]}")
+            ax.plot(planted_k, planted_curves[reference], ":", color="k", label=planted_label)
         ax.axhline(1.0, color=NEUTRAL, lw=0.8)
         ax.set_xlabel("fillers after the word, k")
         ax.set_ylabel(ylabel)
