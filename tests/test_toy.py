@@ -226,14 +226,6 @@ def test_mode_angles_are_zero_along_and_ninety_across() -> None:
     assert toy.mode_angles(across, spec.left)[3] == pytest.approx(90.0, abs=1e-5)
 
 
-def test_line_fit_of_points_on_a_line() -> None:
-    direction = np.array([3.0, 4.0, 0.0]) / 5
-    points = np.linspace(-2, 2, 11)[:, None] * direction + np.array([1.0, 1.0, 1.0])
-    fraction, pc1 = toy.line_fit(points)
-    assert fraction == pytest.approx(1.0)
-    assert abs(pc1 @ direction) == pytest.approx(1.0)
-
-
 # ---------------------------------------------------------------------------------------------
 # The trained network on the fast schedule
 

@@ -1,10 +1,11 @@
 """Fixed points and linearisation of a trained toy GRU (P2 §4, supplementary figure 13).
 
-:func:`toy_fixed_points` (at x* = 0 as the authors, or at :data:`NOISE_INPUT`),
-:func:`line_fit` (how well they lie on a line), :func:`spectrum` (eigenmodes of J_rec at a
-fixed point) and the geometry of a deflection against those modes (:func:`mode_angles`,
-:func:`conjugate_groups`, :func:`closest_group`), through the package's dynamics toolkit
-(:mod:`rnnctx_utils.fixed_points`, :mod:`rnnctx_utils.linearize`).
+:func:`toy_fixed_points` (at x* = 0 as the authors, or at :data:`NOISE_INPUT`), :func:`spectrum`
+(eigenmodes of J_rec at a fixed point) and the geometry of a deflection against those modes
+(:func:`mode_angles`, :func:`conjugate_groups`, :func:`closest_group`), through the package's
+dynamics toolkit (:mod:`rnnctx_utils.fixed_points`, :mod:`rnnctx_utils.linearize`). How well
+the fixed points lie on a line is the shared PCA's first component
+(:func:`rnnctx_utils.analysis.pca`, as in chapter 3).
 """
 
 from __future__ import annotations
@@ -73,14 +74,6 @@ def toy_fixed_points(
     return ToyFixedPoints(points[order], values[order], np.asarray(unique.q)[order],
                           len(seeds), int(result.converged.sum()), tolerance,
                           np.asarray(x_star))
-
-
-def line_fit(points: np.ndarray) -> tuple[float, np.ndarray]:
-    """How well the fixed points lie on a line: (fraction of variance on PC 1, PC 1 [n])."""
-    centred = points - points.mean(axis=0)
-    _, singular, vt = np.linalg.svd(centred, full_matrices=False)
-    variance = singular**2
-    return float(variance[0] / variance.sum()), vt[0]
 
 
 def mode_angles(vector: np.ndarray, left: np.ndarray) -> np.ndarray:

@@ -162,13 +162,6 @@ def mode_ablation(params: Params, spec: ToySpectrum, modifier: str,
     return Ablation(modifier, groups, values, intact, gains, removed, np.argsort(-removed))
 
 
-def pca_basis(states: np.ndarray, n_components: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """(mean [n], components [n_components, n]) of states [m, n]."""
-    mean = states.mean(axis=0)
-    _, _, vt = np.linalg.svd(states - mean, full_matrices=False)
-    return mean, vt[:n_components]
-
-
 def trajectory(params: Params, h_start: np.ndarray, sentence: str) -> np.ndarray:
     """States from h_start through every word of ``sentence``: [T + 1, n]."""
     states = [np.asarray(h_start)]
