@@ -16,8 +16,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from rnnctx_utils.toy.forward import deflection
 from rnnctx_utils.toy.language import N_SYMBOLS, NOISE_WORDS, WORD_ID, generate_tokens
-from rnnctx_utils.toy.model import Params, bound_step, deflection, readout, rollout
+from rnnctx_utils.toy.model import Params, bound_step, readout, rollout
 
 ZERO_INPUT = np.zeros(N_SYMBOLS, np.float32)  # "no token": the authors' linearisation point
 # The mean of the six noise words' one-hot vectors: an input the network actually sees
@@ -28,7 +29,13 @@ FIXED_POINT_TOLERANCE = 2e-6  # the authors' q threshold
 
 def visited_states(params: Params, n_sequences: int = 200, seq_len: int = 50,
                    seed: int = 7) -> np.ndarray:
-    """Every state on fresh random sequences: [n_sequences * seq_len, n]."""
+    """Every state on fresh random sequences: [n_sequences * seq_len, n].
+
+    From the toy's batched rollout without noise (:func:`rnnctx_utils.toy.model.rollout`), not
+    the shared ``rollouts.rollout_batch`` of :func:`rnnctx_utils.toy.forward.states`: the two
+    agree to float32 round-off only, and these states seed the fixed-point search,
+    which turns such differences into other counts of fixed points (chapter 7's table).
+    """
     tokens = jnp.asarray(generate_tokens(n_sequences, seq_len, seed))
     states = jax.jit(rollout)(params, tokens)
     return np.asarray(states).reshape(-1, states.shape[-1])
