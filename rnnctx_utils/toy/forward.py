@@ -1,11 +1,11 @@
 """The trained toy GRU run forward for the analyses: states, predictions, single steps.
 
-:func:`states` and :func:`predictions` run a batch of sequences from h_0 through the package's
-shared rollout (``rollouts.rollout_batch``, the kernel every other chapter uses). It takes the
-cell function as a static argument, so :func:`step_function` binds the cell's parameters once
-per parameter set: a second call compiles nothing new. :func:`context_state`,
-:func:`trajectory` and :func:`deflection` read a few words from any state, one compiled step
-(:func:`one_step`) per word.
+Through the package's shared rollouts, the kernels every other chapter uses: :func:`states`
+and :func:`predictions` run a batch of sequences from h_0 (``rollouts.rollout_batch``),
+:func:`context_state` and :func:`trajectory` a few words from any state (``rollouts.rollout``).
+Both take the cell function as a static argument, so :func:`step_function` binds the cell's
+parameters once per parameter set: a second call compiles nothing new. :func:`one_step` and
+:func:`deflection` apply the cell once.
 
 The training's forward pass (state noise after every step, inputs projected outside the scan)
 is :func:`rnnctx_utils.toy.model.rollout`; nothing here is part of the training digest.
@@ -63,22 +63,28 @@ def one_step(params: Params, h: Any, x: Any) -> jax.Array:
     return _jit_step(params["cell"], jnp.asarray(h), jnp.asarray(x))
 
 
+def _sentence_states(params: Params, h_start: Any, words: list[str]) -> np.ndarray:
+    """States after each of ``words`` (at least one) from ``h_start`` [n]: [len(words), n]
+    (``rollouts.rollout``)."""
+    xs = jnp.stack([word_vector(word) for word in words])
+    return np.asarray(rollouts.rollout(step_function(params), jnp.asarray(h_start), xs))
+
+
 def context_state(params: Params, h_start: Any, context: str) -> np.ndarray:
     """The state after reading ``context`` (words, may be empty) from ``h_start`` [n] -> [n]."""
-    h = jnp.asarray(h_start)
-    for word in context.split():
-        h = one_step(params, h, word_vector(word))
-    return np.asarray(h)
+    words = context.split()
+    if not words:
+        return np.asarray(jnp.asarray(h_start))
+    return _sentence_states(params, h_start, words)[-1]
 
 
 def trajectory(params: Params, h_start: Any, sentence: str) -> np.ndarray:
     """States from ``h_start`` through every word of ``sentence``: [T + 1, n]."""
-    path = [np.asarray(h_start)]
-    for word in sentence.split():
-        path.append(context_state(params, path[-1], word))
-    return np.stack(path)
+    start = np.asarray(jnp.asarray(h_start))[None]
+    words = sentence.split()
+    return np.concatenate([start, _sentence_states(params, h_start, words)]) if words else start
 
 
 def deflection(params: Params, h: Any, word: str) -> np.ndarray:
-    """Δh = F(h, x_word) − h: where one token pushes the state [n]."""
-    return context_state(params, h, word) - np.asarray(h)
+    """Δh = F(h, x_word) − h: where one token pushes the state [n] (one compiled step)."""
+    return np.asarray(one_step(params, h, word_vector(word))) - np.asarray(h)
