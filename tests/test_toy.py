@@ -186,7 +186,7 @@ def test_the_training_rollout_adds_state_noise_of_the_given_std() -> None:
 
 
 def test_the_step_is_bound_once_per_parameter_set() -> None:
-    """The shared rollouts jit with the step as a static argument: the same parameters give
+    """The shared rollouts compile once per cell function object: the same parameters give
     the same function object (nothing recompiled), new cell arrays a new one."""
     params = toy.init_params(jax.random.PRNGKey(0), toy.ToySettings(n_hidden=4))
     step = toy.step_function(params)

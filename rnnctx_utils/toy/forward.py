@@ -3,9 +3,9 @@
 Through the package's shared rollouts, the kernels every other chapter uses: :func:`states`
 and :func:`predictions` run a batch of sequences from h_0 (``rollouts.rollout_batch``),
 :func:`context_state` and :func:`trajectory` a few words from any state (``rollouts.rollout``).
-Both take the cell function as a static argument, so :func:`step_function` binds the cell's
-parameters once per parameter set: a second call compiles nothing new. :func:`one_step` and
-:func:`deflection` apply the cell once.
+Both are compiled once per cell function object, so :func:`step_function` binds the cell's
+parameters once per parameter set (and keeps the function alive): a second call compiles
+nothing new. :func:`one_step` and :func:`deflection` apply the cell once.
 
 The training's forward pass (state noise after every step, inputs projected outside the scan)
 is :func:`rnnctx_utils.toy.model.rollout`; nothing here is part of the training digest.
@@ -30,7 +30,7 @@ _BOUND: list[tuple[tuple[Any, ...], StepFn]] = []  # (the cell's arrays, their s
 
 def step_function(params: Params) -> StepFn:
     """F(h [n], x [12]) -> h' [n] for ``params``: the same function object for the same cell
-    arrays (compared by identity), so the jitted rollouts reuse their compilation."""
+    arrays (compared by identity), so the compiled rollouts are reused."""
     arrays = tuple(jax.tree_util.tree_leaves(params["cell"]))
     for kept, step in _BOUND:
         if len(kept) == len(arrays) and all(a is b for a, b in zip(kept, arrays, strict=True)):
