@@ -44,6 +44,7 @@ from IPython.display import Markdown
 from myst_nb import glue
 
 from rnnctx_utils import toy
+from rnnctx_utils.analysis import pca
 from rnnctx_utils.config import config
 from rnnctx_utils.plots import toy as toy_plots
 
@@ -190,7 +191,7 @@ for name, found in (("x* = 0", fixed), ("x* = x̄ (noise)", fixed_noise)):
     print(f"{name:16s} {found.n_below_tolerance:4d} of {found.n_seeds} seeds reached "
           f"q < {found.tolerance:g}; {len(found.points):3d} unique; readouts "
           f"{found.readouts.min():+.1f} … {found.readouts.max():+.1f}; "
-          f"{100 * toy.line_fit(found.points)[0]:.0f}% of variance on one direction")
+          f"{100 * pca(found.points).cumulative(1):.0f}% of variance on one direction")
 
 # %% mystnb={"figure": {"caption": "Readouts w·h + b of the fixed points found with input x* = 0 and with the mean noise-word input x̄ (top, one row of ticks each) above the histogram of the readouts of visited states on random sequences (bottom).", "name": "fig-ch7-fixed-points"}}
 visited_readouts = analysis.visited_readouts  # readouts of 10,000 states on random sequences
@@ -330,9 +331,9 @@ def in_range(found):
 paths = {s: toy.trajectory(params, h0, s)
          for s in ("good good good", "not good", "very good", "not the the the good")}
 lines = {"fixed points, x* = x̄": in_range(fixed_noise), "fixed points, x* = 0": in_range(fixed)}
-mean, components = toy.pca_basis(np.concatenate([*lines.values(), *paths.values()]))
-fig = toy_plots.pca_3d({k: (v - mean) @ components.T for k, v in lines.items()},
-                       {k: (v - mean) @ components.T for k, v in paths.items()})
+basis = pca(np.concatenate([*lines.values(), *paths.values()]), n_components=3)
+fig = toy_plots.pca_3d({k: basis.transform(v) for k, v in lines.items()},
+                       {k: basis.transform(v) for k, v in paths.items()})
 
 # %% [markdown]
 # ## Authors vs this book

@@ -150,17 +150,50 @@ def test_optimizer_steps_at_the_scheduled_learning_rate() -> None:
 # The network
 
 
-def test_rollout_equals_the_cell_step_applied_token_by_token() -> None:
+def test_every_forward_pass_equals_the_cell_step_applied_token_by_token() -> None:
+    """The analyses' states (``toy.states``: the shared rollouts; ``toy.trajectory``,
+    ``toy.context_state``) and the training's rollout without noise all follow the cell's
+    step applied token by token."""
     settings = toy.ToySettings(n_hidden=8)
     params = toy.init_params(jax.random.PRNGKey(0), settings)
     params["h0"] = jnp.linspace(-0.5, 0.5, 8)
-    tokens = toy.encode("not good the very awful")
-    states = toy.rollout(params, jnp.asarray(tokens)[None])[0]
+    sentence = "not good the very awful"
+    tokens = jnp.asarray(toy.encode(sentence))[None]
+    batched = np.asarray(toy.states(params, tokens))[0]
+    training = np.asarray(toy.rollout(params, tokens))[0]
+    path = toy.trajectory(params, params["h0"], sentence)
     gru = cells.get_cell("gru")
     h = params["h0"]
-    for t, token in enumerate(tokens):
+    np.testing.assert_array_equal(path[0], h)
+    for t, token in enumerate(toy.encode(sentence)):
         h = gru.step(params["cell"], h, toy.one_hot(jnp.asarray(token)))
-        np.testing.assert_allclose(states[t], h, rtol=1e-5, atol=1e-6)
+        for computed in (batched[t], training[t], path[t + 1]):
+            np.testing.assert_allclose(computed, h, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(toy.context_state(params, params["h0"], sentence), h,
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(toy.context_state(params, params["h0"], ""), params["h0"])
+
+
+def test_the_training_rollout_adds_state_noise_of_the_given_std() -> None:
+    """After the first token the noisy state differs from the clean one by the noise alone."""
+    params = toy.init_params(jax.random.PRNGKey(0), toy.ToySettings(n_hidden=50))
+    tokens = jnp.asarray(toy.generate_tokens(200, 3, seed=0))
+    clean = np.asarray(toy.states(params, tokens))
+    noisy = np.asarray(toy.rollout(params, tokens, noise_key=jax.random.PRNGKey(2),
+                                   noise_std=0.01))
+    assert np.std(noisy[:, 0] - clean[:, 0]) == pytest.approx(0.01, rel=0.05)
+    assert abs(np.mean(noisy[:, 0] - clean[:, 0])) < 1e-3
+
+
+def test_the_step_is_bound_once_per_parameter_set() -> None:
+    """The shared rollouts compile once per cell function object: the same parameters give
+    the same function object (nothing recompiled), new cell arrays a new one."""
+    params = toy.init_params(jax.random.PRNGKey(0), toy.ToySettings(n_hidden=4))
+    step = toy.step_function(params)
+    assert toy.step_function(params) is step
+    assert toy.step_function({**params, "h0": params["h0"] + 1}) is step  # h0 is not bound
+    other = jax.tree_util.tree_map(lambda a: a + 1, params)
+    assert toy.step_function(other) is not step
 
 
 def test_update_gate_bias_is_set() -> None:
@@ -224,14 +257,6 @@ def test_mode_angles_are_zero_along_and_ninety_across() -> None:
     # a vector orthogonal to l_3 makes 90 degrees with it
     across = np.linalg.svd(along[None])[2][1]
     assert toy.mode_angles(across, spec.left)[3] == pytest.approx(90.0, abs=1e-5)
-
-
-def test_line_fit_of_points_on_a_line() -> None:
-    direction = np.array([3.0, 4.0, 0.0]) / 5
-    points = np.linspace(-2, 2, 11)[:, None] * direction + np.array([1.0, 1.0, 1.0])
-    fraction, pc1 = toy.line_fit(points)
-    assert fraction == pytest.approx(1.0)
-    assert abs(pc1 @ direction) == pytest.approx(1.0)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,8 +25,15 @@ The network (P2 §4, the authors' notebook; :mod:`~rnnctx_utils.toy.model`,
     0.04 · 0.99995^step, global-norm clipping at 10, batch 128, 40,000 steps, trained on
     100,000 random sequences of length 50 with tokens drawn uniformly.
 
-The analysis (P2 §4 and its supplementary figures 13–14; :mod:`~rnnctx_utils.toy.dynamics`,
-:mod:`~rnnctx_utils.toy.probes`, :mod:`~rnnctx_utils.toy.analysis`)
+The analysis (P2 §4 and its supplementary figures 13–14; :mod:`~rnnctx_utils.toy.forward`,
+:mod:`~rnnctx_utils.toy.dynamics`, :mod:`~rnnctx_utils.toy.probes`,
+:mod:`~rnnctx_utils.toy.analysis`)
+    The network runs through the package's shared pieces where they compute the same thing:
+    the rollouts (:mod:`rnnctx_utils.rollouts`, through :mod:`~rnnctx_utils.toy.forward`), the
+    readout (:func:`rnnctx_utils.models.readout`) and the PCA (:func:`rnnctx_utils.analysis.pca`).
+    The training keeps its own forward pass (:func:`rollout`: state noise, inputs projected
+    before the scan), which also gives the seeds of the fixed-point search
+    (:func:`visited_states` says why).
     :func:`toy_fixed_points` (at x* = 0 as the authors, or at :data:`NOISE_INPUT`),
     :func:`anchor_index` (the fixed point nearest the probe states), :func:`spectrum`
     (eigenmodes of J_rec there), :func:`mode_angles` / :func:`closest_group` (which modes a
@@ -68,11 +75,19 @@ from rnnctx_utils.toy.dynamics import (
     closest_group,
     closest_modes,
     conjugate_groups,
-    line_fit,
     mode_angles,
     spectrum,
     toy_fixed_points,
     visited_states,
+)
+from rnnctx_utils.toy.forward import (
+    context_state,
+    deflection,
+    one_step,
+    predictions,
+    states,
+    step_function,
+    trajectory,
 )
 from rnnctx_utils.toy.language import (
     N_SYMBOLS,
@@ -98,10 +113,7 @@ from rnnctx_utils.toy.language import (
 from rnnctx_utils.toy.model import (
     Params,
     bound_step,
-    context_state,
-    deflection,
     init_params,
-    predictions,
     readout,
     rollout,
 )
@@ -116,10 +128,8 @@ from rnnctx_utils.toy.probes import (
     linear_readout_change,
     mode_ablation,
     modifier_gain,
-    pca_basis,
     probe_effects,
     readout_change,
-    trajectory,
 )
 from rnnctx_utils.toy.readings import (
     FullScheduleSummary,
@@ -159,13 +169,14 @@ __all__ = [
     "VALENCE", "VALENCE_TABLE", "NOT_WINDOW", "VERY_WINDOW", "VERY_GAIN", "encode", "decode",
     "generate_tokens", "contributions", "targets", "one_hot", "word_vector", "ToySettings",
     "AUTHORS_SETTINGS", "BOOK_STEPS", "FAST_SETTINGS", "book_settings", "Params", "readout",
-    "init_params", "bound_step", "rollout", "predictions", "context_state", "deflection",
+    "init_params", "bound_step", "rollout", "step_function", "states", "predictions",
+    "one_step", "context_state", "trajectory", "deflection",
     "loss_fn", "optimizer", "ToyModel", "train", "settings_digest", "trained_toy_model",
     "ZERO_INPUT", "NOISE_INPUT", "FIXED_POINT_TOLERANCE", "visited_states", "ToyFixedPoints",
-    "toy_fixed_points", "line_fit", "mode_angles", "conjugate_groups", "ToySpectrum", "spectrum",
+    "toy_fixed_points", "mode_angles", "conjugate_groups", "ToySpectrum", "spectrum",
     "closest_modes", "closest_group", "anchor_index", "PROBE_CONTEXTS", "PROBE_WORDS",
     "readout_change", "linear_readout_change", "ProbeEffects", "probe_effects", "NOISE_FILLER",
-    "ablate", "modifier_gain", "Ablation", "mode_ablation", "pca_basis", "trajectory",
+    "ablate", "modifier_gain", "Ablation", "mode_ablation",
     "evaluation_mse", "N_EVAL_SEQUENCES", "N_FIXED_POINT_SEEDS", "N_NOISE_FIXED_POINT_SEEDS",
     "LINE_FRACTION", "MODIFIERS", "ToyAnalysis", "analyse", "N_RANKED_MODES", "eigen_label",
     "headline_numbers", "TABLE_ROWS", "table_cells", "FULL_SCHEDULE_PATH", "FULL_SCHEDULE_KEYS",

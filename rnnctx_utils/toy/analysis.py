@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -22,8 +21,9 @@ from rnnctx_utils.toy.dynamics import (
     toy_fixed_points,
     visited_states,
 )
+from rnnctx_utils.toy.forward import deflection, predictions
 from rnnctx_utils.toy.language import generate_tokens, targets
-from rnnctx_utils.toy.model import Params, deflection, predictions, readout
+from rnnctx_utils.toy.model import Params, readout
 from rnnctx_utils.toy.probes import (
     Ablation,
     ProbeEffects,
@@ -43,7 +43,7 @@ def evaluation_mse(params: Params, n_sequences: int = 2_000, seq_len: int = 50,
                    seed: int = 12_345) -> float:
     """MSE over every step on fresh random sequences (no state noise)."""
     tokens = generate_tokens(n_sequences, seq_len, seed)
-    prediction = jax.jit(predictions)(params, jnp.asarray(tokens))
+    prediction = predictions(params, tokens)
     return float(jnp.mean((prediction - targets(tokens)) ** 2))
 
 

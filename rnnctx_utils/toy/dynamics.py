@@ -1,10 +1,11 @@
 """Fixed points and linearisation of a trained toy GRU (P2 §4, supplementary figure 13).
 
-:func:`toy_fixed_points` (at x* = 0 as the authors, or at :data:`NOISE_INPUT`),
-:func:`line_fit` (how well they lie on a line), :func:`spectrum` (eigenmodes of J_rec at a
-fixed point) and the geometry of a deflection against those modes (:func:`mode_angles`,
-:func:`conjugate_groups`, :func:`closest_group`), through the package's dynamics toolkit
-(:mod:`rnnctx_utils.fixed_points`, :mod:`rnnctx_utils.linearize`).
+:func:`toy_fixed_points` (at x* = 0 as the authors, or at :data:`NOISE_INPUT`), :func:`spectrum`
+(eigenmodes of J_rec at a fixed point) and the geometry of a deflection against those modes
+(:func:`mode_angles`, :func:`conjugate_groups`, :func:`closest_group`), through the package's
+dynamics toolkit (:mod:`rnnctx_utils.fixed_points`, :mod:`rnnctx_utils.linearize`). How well
+the fixed points lie on a line is the shared PCA's first component
+(:func:`rnnctx_utils.analysis.pca`, as in chapter 3).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from rnnctx_utils.toy.forward import deflection
 from rnnctx_utils.toy.language import N_SYMBOLS, NOISE_WORDS, WORD_ID, generate_tokens
-from rnnctx_utils.toy.model import Params, bound_step, deflection, readout, rollout
+from rnnctx_utils.toy.model import Params, bound_step, readout, rollout
 
 ZERO_INPUT = np.zeros(N_SYMBOLS, np.float32)  # "no token": the authors' linearisation point
 # The mean of the six noise words' one-hot vectors: an input the network actually sees
@@ -27,7 +29,13 @@ FIXED_POINT_TOLERANCE = 2e-6  # the authors' q threshold
 
 def visited_states(params: Params, n_sequences: int = 200, seq_len: int = 50,
                    seed: int = 7) -> np.ndarray:
-    """Every state on fresh random sequences: [n_sequences * seq_len, n]."""
+    """Every state on fresh random sequences: [n_sequences * seq_len, n].
+
+    From the toy's batched rollout without noise (:func:`rnnctx_utils.toy.model.rollout`), not
+    the shared ``rollouts.rollout_batch`` of :func:`rnnctx_utils.toy.forward.states`: the two
+    agree to float32 round-off only, and these states seed the fixed-point search,
+    which turns such differences into other counts of fixed points (chapter 7's table).
+    """
     tokens = jnp.asarray(generate_tokens(n_sequences, seq_len, seed))
     states = jax.jit(rollout)(params, tokens)
     return np.asarray(states).reshape(-1, states.shape[-1])
@@ -73,14 +81,6 @@ def toy_fixed_points(
     return ToyFixedPoints(points[order], values[order], np.asarray(unique.q)[order],
                           len(seeds), int(result.converged.sum()), tolerance,
                           np.asarray(x_star))
-
-
-def line_fit(points: np.ndarray) -> tuple[float, np.ndarray]:
-    """How well the fixed points lie on a line: (fraction of variance on PC 1, PC 1 [n])."""
-    centred = points - points.mean(axis=0)
-    _, singular, vt = np.linalg.svd(centred, full_matrices=False)
-    variance = singular**2
-    return float(variance[0] / variance.sum()), vt[0]
 
 
 def mode_angles(vector: np.ndarray, left: np.ndarray) -> np.ndarray:

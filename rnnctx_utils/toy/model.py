@@ -1,8 +1,11 @@
-"""The regression GRU of the toy language: parameters, one step, rollouts, the readout.
+"""The regression GRU of the toy language: parameters, one step, the training's rollout, the
+readout.
 
 GRU with a trainable initial state h_0 and a linear readout y_t = w·h_t + b after every token
 (:func:`rnnctx_utils.models.readout`, the book classifier's readout: the same expression).
-Shared by the training (:mod:`rnnctx_utils.toy.training`) and the analyses.
+The parameters, the step and the readout are shared by the training
+(:mod:`rnnctx_utils.toy.training`, through :func:`rollout`) and the analyses, which run
+the step with the package's shared rollouts (:mod:`rnnctx_utils.toy.forward`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import numpy as np
 
 from rnnctx_utils import cells
 from rnnctx_utils.models import readout as readout
-from rnnctx_utils.toy.language import N_SYMBOLS, one_hot, word_vector
+from rnnctx_utils.toy.language import N_SYMBOLS, one_hot
 from rnnctx_utils.toy.settings import ToySettings
 
 Params = dict[str, Any]
@@ -38,22 +41,15 @@ def init_params(key: jax.Array, settings: ToySettings) -> Params:
     }
 
 
-_jit_step = jax.jit(_GRU.step)
-
-
 def bound_step(params: Params) -> Callable[[jax.Array, jax.Array], jax.Array]:
-    """F(h [n], x [12]) -> h' [n] with the trained cell parameters bound (for the analyses)."""
+    """F(h [n], x [12]) -> h' [n] with the trained cell parameters bound (for the analyses,
+    which run it through :mod:`rnnctx_utils.rollouts`; see :mod:`rnnctx_utils.toy.forward`)."""
     cell_params = params["cell"]
 
     def step(h: jax.Array, x: jax.Array) -> jax.Array:
         return _GRU.step(cell_params, h, x)
 
     return step
-
-
-def _step(params: Params, h: Any, x: Any) -> jax.Array:
-    """One compiled GRU step for the token-by-token probes (eager steps are 10× slower)."""
-    return _jit_step(params["cell"], jnp.asarray(h), jnp.asarray(x))
 
 
 def rollout(
@@ -63,10 +59,17 @@ def rollout(
     noise_key: jax.Array | None = None,
     noise_std: float = 0.0,
 ) -> jax.Array:
-    """States after every token: tokens [B, T] → states [B, T, n].
+    """States after every token, all sequences in one scan: tokens [B, T] → states [B, T, n].
 
     Starts at ``h_start`` [n] (default the trained h_0). With ``noise_key``, Gaussian noise of
     std ``noise_std`` is added to the state after every step (training only).
+
+    The training's forward pass, kept next to :func:`rnnctx_utils.rollouts.rollout_batch`
+    (which the analyses use, :mod:`rnnctx_utils.toy.forward`) because it differs: state noise,
+    and the inputs of the whole batch projected before the scan (one 2-D product, which the
+    gradient needs to be fast). The fixed-point search also seeds from its noiseless states
+    (:func:`rnnctx_utils.toy.dynamics.visited_states`): the two rollouts agree only to
+    float32 round-off, and the search turns that into other counts of fixed points.
     """
     cell_params = params["cell"]
     projected = _GRU.project_inputs(cell_params, one_hot(tokens))  # [B, T, 3n]
@@ -85,21 +88,3 @@ def rollout(
 
     _, states = jax.lax.scan(body, h_init, (jnp.swapaxes(projected, 0, 1), noise))
     return jnp.swapaxes(states, 0, 1)
-
-
-def predictions(params: Params, tokens: jax.Array) -> jax.Array:
-    """Readout after every token (no noise): tokens [B, T] → [B, T]."""
-    return readout(params, rollout(params, tokens))
-
-
-def context_state(params: Params, h_start: np.ndarray, context: str) -> np.ndarray:
-    """The state after reading ``context`` (words, may be empty) from ``h_start`` [n] → [n]."""
-    h = jnp.asarray(h_start)
-    for word in context.split():
-        h = _step(params, h, word_vector(word))
-    return np.asarray(h)
-
-
-def deflection(params: Params, h: np.ndarray, word: str) -> np.ndarray:
-    """Δh = F(h, x_word) − h: where one token pushes the state [n]."""
-    return context_state(params, h, word) - np.asarray(h)

@@ -4,7 +4,7 @@ figure 14), from states of a trained toy GRU.
 :func:`probe_effects` (rule, network and linear prediction wᵀ J_inp(h_ctx, 0) x),
 :func:`anchor_index` (the fixed point nearest the probe states), :func:`mode_ablation` (cut one
 mode or conjugate pair from a modifier's deflection, run the real network, measure the
-modifier's gain), and the trajectories of the chapter's figures.
+modifier's gain), from the states of :mod:`rnnctx_utils.toy.forward`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rnnctx_utils.toy.dynamics import ZERO_INPUT, ToyFixedPoints, ToySpectrum, conjugate_groups
+from rnnctx_utils.toy.forward import context_state, deflection, one_step
 from rnnctx_utils.toy.language import (
     NOT_WINDOW,
     VALENCE_WORDS,
@@ -23,7 +24,7 @@ from rnnctx_utils.toy.language import (
     encode,
     word_vector,
 )
-from rnnctx_utils.toy.model import Params, _step, bound_step, context_state, deflection
+from rnnctx_utils.toy.model import Params, bound_step
 
 PROBE_CONTEXTS = ("", "very", "not", "not the the the")
 PROBE_WORDS = VALENCE_WORDS
@@ -43,7 +44,7 @@ def anchor_index(params: Params, fixed_points: ToyFixedPoints,
 
 def readout_change(params: Params, h: np.ndarray, word: str) -> float:
     """w·(F(h, x_word) − F(h, 0)): the readout change the word causes at state h [n]."""
-    change = _step(params, h, word_vector(word)) - _step(params, h, ZERO_INPUT)
+    change = one_step(params, h, word_vector(word)) - one_step(params, h, ZERO_INPUT)
     return float(change @ params["readout_w"])
 
 
@@ -160,18 +161,3 @@ def mode_ablation(params: Params, spec: ToySpectrum, modifier: str,
     values = np.array([spec.eigenvalues[g[0]] for g in groups])
     values = np.where(values.imag < 0, np.conj(values), values)
     return Ablation(modifier, groups, values, intact, gains, removed, np.argsort(-removed))
-
-
-def pca_basis(states: np.ndarray, n_components: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """(mean [n], components [n_components, n]) of states [m, n]."""
-    mean = states.mean(axis=0)
-    _, _, vt = np.linalg.svd(states - mean, full_matrices=False)
-    return mean, vt[:n_components]
-
-
-def trajectory(params: Params, h_start: np.ndarray, sentence: str) -> np.ndarray:
-    """States from h_start through every word of ``sentence``: [T + 1, n]."""
-    states = [np.asarray(h_start)]
-    for word in sentence.split():
-        states.append(context_state(params, states[-1], word))
-    return np.stack(states)

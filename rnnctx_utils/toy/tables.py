@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from rnnctx_utils.analysis import pca
 from rnnctx_utils.toy.analysis import LINE_FRACTION, ToyAnalysis
-from rnnctx_utils.toy.dynamics import line_fit
 from rnnctx_utils.toy.probes import Ablation
 
 N_RANKED_MODES = 5  # ablation ranking entries kept per modifier
@@ -64,7 +64,7 @@ def headline_numbers(analysis: ToyAnalysis) -> dict[str, Any]:
     """
     fixed, fixed_noise, spec, probes = (analysis.fixed, analysis.fixed_noise, analysis.spec,
                                         analysis.probes)
-    line = line_fit(fixed.points)[0] if len(fixed.points) > 1 else 1.0
+    line = pca(fixed.points).cumulative(1) if len(fixed.points) > 1 else 1.0
     low, high = np.percentile(analysis.visited_readouts, [5, 95])
     not_value = spec.eigenvalues[analysis.closest["not"][0]]
     very_value = spec.eigenvalues[analysis.closest["very"][0]]
