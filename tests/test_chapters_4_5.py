@@ -81,7 +81,7 @@ def test_chapter_4_subspace_holds_the_planted_modifiers_kicks(chapters):
 
 def test_the_cut_finds_only_planted_modifiers(chapters):
     ch4, _ = chapters
-    rec = ch4["rec"]
+    rec = ch4["planted"].recovery
     # the gap rule stops after the tail: the negators and the strongest intensifiers, plus at
     # most the two corpus cues "would" and "all" (precision 6/8 on the fast model)
     assert set(rec.found) >= {"not", "n't", "never", "extremely", "definitely"}
