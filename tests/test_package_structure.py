@@ -145,3 +145,25 @@ def test_analysis_cache_key_covers_every_module_the_analyses_import() -> None:
     missing = sorted(seen - covered)
     assert not missing, f"add {missing} to analysis_cache.ANALYSIS_MODULES"
     assert set(analysis_cache.ANALYSIS_MODULES) <= {m.rpartition(".")[2] for m in MODULES}
+
+
+def _reachable(start: list[str]) -> set[str]:
+    """Every package module reachable by imports from the modules ``start``."""
+    todo, seen = list(start), set()
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo += GRAPH[module]
+    return seen
+
+
+def test_the_analyses_import_neither_training_nor_data() -> None:
+    """Issue 20: the analyses work on a Network and arrays, so that a reader's own RNN needs no
+    config, corpus or training code. Nothing the analysis modules reach imports experiment,
+    train, corpora or artifacts (re-exported names included: the package root counts too)."""
+    forbidden = {f"{NAME}.{name}" for name in ("experiment", "train", "corpora", "artifacts")}
+    reached = _reachable([f"{NAME}.{name}" for name in analysis_cache.ANALYSIS_MODULES])
+    assert not reached & forbidden, sorted(reached & forbidden)
+    # and the check can fail: experiment reaches them
+    assert f"{NAME}.train" in _reachable([f"{NAME}.experiment"])
