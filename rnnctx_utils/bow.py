@@ -4,7 +4,9 @@ This is the standard baseline a reviewer expects (P1 reports 88.53% on IMDB for 
 
 - features: which vocabulary words a document contains (``presence``) or how often
   (``counts``), over the **whole** document; the RNN's ``max_len`` truncation does not apply;
-- model: logistic regression with an L2 penalty, solved to optimality by L-BFGS (convex);
+- model: logistic regression with an L2 penalty, solved to optimality by trust-region
+  Newton-CG (convex), to a tolerance tight enough that the choice of C does not depend on the
+  solver's path (:data:`TOLERANCE`);
 - selection: the inverse regularisation strength ``C`` (and, if asked, the feature kind) is
   chosen by validation accuracy over a fixed grid, never by test labels.
 
@@ -26,6 +28,14 @@ from typing import NamedTuple
 import numpy as np
 import scipy.optimize
 import scipy.sparse
+
+#: Stop when the gradient's norm is below this times the number of documents. scikit-learn's
+#: default, 1e-4, stops early enough that validation accuracies on a small split move with the
+#: package build: on SST-2 (692 validation sentences) the accuracy at C = 0.316 read 0.7991 or
+#: 0.8020 depending on the scipy/numpy build, which switched the chosen C (1.0 or 0.316) and the
+#: test accuracy (81.08 or 81.65). At 1e-6 every grid value equals the 1e-8 solution's (measured
+#: on SST-2, scipy 1.17.1); the fit takes about twice as long.
+TOLERANCE = 1e-6
 
 #: Feature kinds, and the grid of C searched for each (10^-2 … 10^1.5, half-decade steps).
 FEATURE_KINDS = ("presence", "counts")
@@ -86,7 +96,7 @@ def _hessian_product(theta: np.ndarray, direction: np.ndarray, X: scipy.sparse.c
 
 
 def fit_logistic(X: scipy.sparse.csr_matrix, labels: np.ndarray, C: float,
-                 init: np.ndarray | None = None, tol: float = 1e-4
+                 init: np.ndarray | None = None, tol: float = TOLERANCE
                  ) -> tuple[np.ndarray, float]:
     """L2 logistic regression (the objective in the module docstring) by trust-region Newton-CG.
 
@@ -98,7 +108,7 @@ def fit_logistic(X: scipy.sparse.csr_matrix, labels: np.ndarray, C: float,
         X: [n_docs, V] features; labels: [n_docs] in {0, 1}; C: inverse penalty (> 0).
         init: [V + 1] starting point (weights then bias), e.g. the fit at a neighbouring C.
         tol: stop when the gradient's norm is below ``tol`` times the number of documents
-            (scikit-learn's default tolerance on its per-document loss).
+            (:data:`TOLERANCE`; scikit-learn's default on its per-document loss is 1e-4).
     Returns:
         (weights [V], bias).
     Raises:
