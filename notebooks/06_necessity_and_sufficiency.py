@@ -56,7 +56,7 @@ start = time.perf_counter()
 
 # %%
 from rnnctx_utils import ablation_report as ablation
-from rnnctx_utils import analysis, context, experiment, modifiers, real_summaries
+from rnnctx_utils import analysis, constructions, context, experiment, modifiers, real_summaries
 from rnnctx_utils import augmented_bow as ab
 from rnnctx_utils import claim_verdicts as claims
 from rnnctx_utils import energetic_control as control
@@ -484,6 +484,36 @@ glue("ch6_residual_groups", report.group_glue(by_group, shown), display=False)
 glue("ch6_residual_models", shown, display=False)
 
 # %% [markdown]
+# ### Residuals by construction *[ours]*
+#
+# A modifier of P2's family rescales the next few words. Two constructions ask for more: an
+# **"X but Y"** whose clauses disagree (the baseline's word weights summed before and after the
+# last "but" have opposite signs; a reader follows Y, a sum adds both), and a **negation whose
+# scope is long** (the next strongly valenced word, |w| in the baseline's top 10%, comes more
+# than 3 tokens after the negator, or never). The split uses the tokens and the baseline's
+# weights only, never a label or a model's output (`constructions`); a document can sit in a
+# "but" row and a negator row.
+
+# %%
+but_ids = [vocab_id("but")] if "but" in model.vocab.tokens else []
+masks = constructions.construction_masks(test.tokens, test.lengths, baseline[0],
+                                         contrast_ids=but_ids, negator_ids=groups["negators"])
+by_construction = ns.residuals_by_mask({v: correct[v] for v in shown}, masks)
+display(Markdown(task_plots.markdown_table(
+    ["construction", "n", *(names[v] for v in shown), "RNN − BoW (documents)"],
+    report.group_table_rows(by_construction, shown))))
+
+# %%
+follows, n_disagree = constructions.label_follows_after(test.tokens, test.lengths, test.labels,
+                                                        but_ids, baseline[0])
+construction_rows = report.group_glue(by_construction, shown)
+glue("ch6_construction_rows", construction_rows, display=False)
+glue("ch6_but_follows_after", follows, display=False)
+glue("ch6_but_disagree", n_disagree, display=False)
+display(Markdown(real_summaries.construction_reading(
+    "This corpus", construction_rows, shown, follows, n_disagree)))
+
+# %% [markdown]
 # ### Learned gains and timescales against the network's
 #
 # The "+ both" model learns a gain α (on the next token) and a timescale τ per modifier. The
@@ -598,6 +628,10 @@ if real:
         display(Markdown(f"**{summary.name}**: test documents by the modifier words they "
                          "contain"))
         display(Markdown(real_summaries.residual_table(summary)))
+        display(Markdown(f"**{summary.name}**: test documents by construction"))
+        display(Markdown(real_summaries.residual_table(summary, "ch6_construction_rows",
+                                                                "construction")))
+        display(Markdown(real_summaries.construction_summary_reading(summary)))
 
 # %% [markdown]
 # ## Paper vs this book

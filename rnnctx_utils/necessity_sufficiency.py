@@ -42,6 +42,7 @@ from rnnctx_utils.sufficiency import (
     baseline_l2,
     fit_family,
     residuals_by_group,
+    residuals_by_mask,
     residuals_by_token,
     rnn_correct,
     rnn_gain_interval,
@@ -53,8 +54,9 @@ __all__ = [
     "StepFn",
     "SufficiencySettings", "baseline_l2", "documents_with", "final_logits", "fit_family",
     "line_memory_verdict", "next_token_gain", "planted_effects", "probe_logits",
-    "projected_step", "residuals_by_group", "residuals_by_token", "rnn_correct",
-    "rnn_gain_interval", "scan_modifier_count", "spread", "sufficiency_verdict", "verdict",
+    "projected_step", "residuals_by_group", "residuals_by_mask", "residuals_by_token",
+    "rnn_correct", "rnn_gain_interval", "scan_modifier_count", "spread", "sufficiency_verdict",
+    "verdict",
 ]
 
 

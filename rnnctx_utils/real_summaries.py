@@ -210,9 +210,12 @@ MODEL_NAMES = {"rnn": "RNN", "bow": "BoW", "both": "+ both", "backward": "+ back
                "english": "+ both, English list"}
 
 
-def residual_table(s: RealSummary) -> str:
-    """Chapter 6's test accuracies by the kind of modifier word a document contains."""
-    rows, models = s.get("ch6_residual_groups") or [], s.get("ch6_residual_models") or []
+def residual_table(s: RealSummary, key: str = "ch6_residual_groups",
+                   first: str = "documents with") -> str:
+    """Chapter 6's test accuracies by the kind of modifier word a document contains
+    (``key`` "ch6_construction_rows", ``first`` "construction": by construction, see
+    :mod:`rnnctx_utils.constructions`)."""
+    rows, models = s.get(key) or [], s.get("ch6_residual_models") or []
     if not rows or not isinstance(rows, list):
         return f"{s.name}: no residual table recorded."
     body = []
@@ -222,7 +225,7 @@ def residual_table(s: RealSummary) -> str:
                 if n and acc.get("rnn") is not None and acc.get("bow") is not None else MISSING)
         body.append([group, n, *(MISSING if a is None else f"{a:.3f}" for a in accuracies),
                      gain])
-    return markdown_table(["documents with", "n", *(MODEL_NAMES.get(m, m) for m in models),
+    return markdown_table([first, "n", *(MODEL_NAMES.get(m, m) for m in models),
                            "RNN − BoW (documents)"], body)
 
 
@@ -427,3 +430,41 @@ def residual_reading(s: RealSummary) -> str:
     return (f"{s.name}: the RNN's gain over bag-of-words is largest on the {n} documents with "
             f"{group} ({gain:+d} documents; RNN {acc['rnn']:.3f}, bag-of-words {acc['bow']:.3f}); "
             f"there the augmented members reach {members}.")
+
+
+def construction_reading(name: str, rows: Sequence[Sequence[Any]], models: Sequence[str],
+                         follows_after: float | None, n_disagree: int | None) -> str:
+    """Chapter 6's residuals by construction in words, from the glued rows
+    (``[[construction, n, accuracy of each model in models], ...]``): where the RNN's gain over
+    bag-of-words is largest, what the augmented members reach there, and how often a
+    disagreeing "X but Y" follows Y."""
+    gains = []
+    for construction, n, *accuracies in rows:
+        acc = dict(zip(models, accuracies, strict=True))
+        if n and construction != "neither" and acc.get("rnn") is not None:
+            gains.append((round((acc["rnn"] - acc["bow"]) * n), construction, n, acc))
+    if not gains:
+        return f"{name}: no test document has one of these constructions."
+    gain, construction, n, acc = max(gains, key=lambda row: row[0])
+    members = ", ".join(f"{MODEL_NAMES.get(m, m)} {acc[m]:.3f}" for m in models
+                        if m not in ("rnn", "bow") and acc.get(m) is not None)
+    if gain <= 0:
+        text = (f"{name}: the RNN is not ahead of bag-of-words on any construction (closest: "
+                f"{construction}, {n} documents, {gain:+d})")
+    else:
+        text = (f"{name}: the RNN's gain over bag-of-words is largest on \"{construction}\" "
+                f"({n} documents, {gain:+d}; RNN {acc['rnn']:.3f}, bag-of-words "
+                f"{acc['bow']:.3f}, {members})")
+    if n_disagree and follows_after is not None and math.isfinite(follows_after):
+        text += (f". In the {n_disagree} \"X but Y\" documents whose clauses disagree, the label "
+                 f"has the sign of Y, the clause after \"but\", in {follows_after:.0%} of them")
+    return text + "."
+
+
+def construction_summary_reading(s: RealSummary) -> str:
+    """:func:`construction_reading` of a recorded summary."""
+    rows, models = s.get("ch6_construction_rows"), s.get("ch6_residual_models") or []
+    if not rows or not isinstance(rows, list) or "rnn" not in models or "bow" not in models:
+        return f"{s.name}: no residuals by construction recorded."
+    return construction_reading(s.name, rows, models, s.get("ch6_but_follows_after"),
+                                s.get("ch6_but_disagree"))

@@ -295,8 +295,22 @@ def residuals_by_group(correct: dict[str, np.ndarray], tokens: np.ndarray, lengt
     masks = {name: documents_with(tokens, lengths, ids) for name, ids in groups.items() if ids}
     n_total = len(next(iter(correct.values())))
     none = ~np.any(list(masks.values()), axis=0) if masks else np.ones(n_total, bool)
+    return residuals_by_mask(correct, {**masks, "(none)": none})
+
+
+def residuals_by_mask(correct: dict[str, np.ndarray],
+                      masks: dict[str, np.ndarray]) -> list[GroupResidual]:
+    """Accuracies of several models on named subsets of the test documents.
+
+    Args:
+        correct: model name -> [n] bool per-document correctness.
+        masks: subset name -> [n] bool (e.g. :func:`rnnctx_utils.constructions.construction_masks`).
+    Returns:
+        one :class:`GroupResidual` per mask, in order (accuracies nan for an empty one).
+    """
     rows = []
-    for name, mask in [*masks.items(), ("(none)", none)]:
+    for name, mask in masks.items():
+        mask = np.asarray(mask, bool)
         n = int(mask.sum())
         rows.append(GroupResidual(name, n, {
             model: float(np.asarray(c, bool)[mask].mean()) if n else float("nan")
