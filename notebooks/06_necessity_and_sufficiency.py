@@ -493,6 +493,10 @@ glue("ch6_residual_models", shown, display=False)
 # than 3 tokens after the negator, or never). The split uses the tokens and the baseline's
 # weights only, never a label or a model's output (`constructions`); a document can sit in a
 # "but" row and a negator row.
+#
+# On the synthetic corpus both constructions are *planted* in the family's own form (the planted
+# "but" amplifies the words after it, the planted negators flip them), so "+ both" closes these
+# rows by construction. Whether it does on natural text is what "On real reviews" below shows.
 
 # %%
 but_ids = [vocab_id("but")] if "but" in model.vocab.tokens else []
