@@ -408,21 +408,33 @@ def result_cell(s: RealSummary, row: str) -> str:
     return _with_verdict(text(s), s, verdict_key)
 
 
+def _largest_gain(rows: Sequence[Sequence[Any]], models: Sequence[str], rest: str
+                  ) -> tuple[int, str, int, dict[str, Any], str] | None:
+    """The residual row (``[name, n, accuracy of each model]``, the catch-all row ``rest``
+    skipped) where the RNN is most documents ahead of bag-of-words: (gain in documents, name,
+    n, model -> accuracy, the other members' accuracies as text); None without such a row."""
+    gains = []
+    for name, n, *accuracies in rows:
+        acc = dict(zip(models, accuracies, strict=True))
+        if n and name != rest and acc.get("rnn") is not None:
+            gains.append((round((acc["rnn"] - acc["bow"]) * n), name, n, acc))
+    if not gains:
+        return None
+    gain, name, n, acc = max(gains, key=lambda row: row[0])
+    members = ", ".join(f"{MODEL_NAMES.get(m, m)} {acc[m]:.3f}" for m in models
+                        if m not in ("rnn", "bow") and acc.get(m) is not None)
+    return gain, name, n, acc, members
+
+
 def residual_reading(s: RealSummary) -> str:
     """Chapter 6's residual table in words: where the RNN's gain is, and what closes it."""
     rows, models = s.get("ch6_residual_groups") or [], s.get("ch6_residual_models") or []
     if not isinstance(rows, list) or "rnn" not in models or "bow" not in models:
         return f"{s.name}: no residual table recorded."
-    gains = []
-    for group, n, *accuracies in rows:
-        acc = dict(zip(models, accuracies, strict=True))
-        if n and group != "(none)" and acc["rnn"] is not None:
-            gains.append((round((acc["rnn"] - acc["bow"]) * n), group, n, acc))
-    if not gains:
+    largest = _largest_gain(rows, models, "(none)")
+    if largest is None:
         return f"{s.name}: no document contains a word of the list."
-    gain, group, n, acc = max(gains, key=lambda row: row[0])
-    members = ", ".join(f"{MODEL_NAMES.get(m, m)} {acc[m]:.3f}" for m in models
-                        if m not in ("rnn", "bow") and acc.get(m) is not None)
+    gain, group, n, acc, members = largest
     if gain <= 0:
         return (f"{s.name}: the RNN is not ahead of bag-of-words in any group (closest: the {n} "
                 f"documents with {group}, {gain:+d} documents; RNN {acc['rnn']:.3f}, "
@@ -438,16 +450,10 @@ def construction_reading(name: str, rows: Sequence[Sequence[Any]], models: Seque
     (``[[construction, n, accuracy of each model in models], ...]``): where the RNN's gain over
     bag-of-words is largest, what the augmented members reach there, and how often a
     disagreeing "X but Y" follows Y."""
-    gains = []
-    for construction, n, *accuracies in rows:
-        acc = dict(zip(models, accuracies, strict=True))
-        if n and construction != "neither" and acc.get("rnn") is not None:
-            gains.append((round((acc["rnn"] - acc["bow"]) * n), construction, n, acc))
-    if not gains:
+    largest = _largest_gain(rows, models, "neither")
+    if largest is None:
         return f"{name}: no test document has one of these constructions."
-    gain, construction, n, acc = max(gains, key=lambda row: row[0])
-    members = ", ".join(f"{MODEL_NAMES.get(m, m)} {acc[m]:.3f}" for m in models
-                        if m not in ("rnn", "bow") and acc.get(m) is not None)
+    gain, construction, n, acc, members = largest
     if gain <= 0:
         text = (f"{name}: the RNN is not ahead of bag-of-words on any construction (closest: "
                 f"{construction}, {n} documents, {gain:+d})")
