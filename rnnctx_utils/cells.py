@@ -9,7 +9,12 @@ Every cell is a :class:`Cell` of pure functions on single vectors (batch with ``
   sequence as one large matrix product,
 - ``recur(params, h [S], projected_x [k * n_hidden]) -> h_next [S]``: the recurrent half only,
   so that ``step(p, h, x) == recur(p, h, project_inputs(p, x))``,
-- ``state_size(n_hidden) -> S`` (``n_hidden``, or ``2 * n_hidden`` for the LSTM).
+- ``state_size(n_hidden) -> S`` (``n_hidden``, or ``2 * n_hidden`` for the LSTM),
+- ``update(state [S], pre [k * n_hidden]) -> state_next [S]`` for the cells whose recurrent half
+  is one product, ``pre = A x + b + W h`` with h the first ``n_hidden`` entries of the state
+  (vanilla, UGRNN, LSTM), so that ``recur(p, h, px) == update(h, px + h[:n] @ W)``; None for
+  the GRU (its candidate needs a second product, ``W_c (r ⊙ h)``). Training uses it for a
+  hand-written backward pass (:func:`rnnctx_utils.models.product_recurrence`).
 
 Splitting ``step`` into ``project_inputs`` and ``recur`` is what makes training fast: inside the
 ``lax.scan`` over tokens only the ``[S] x [S, k S]`` recurrent product remains.
@@ -55,6 +60,7 @@ class Cell(NamedTuple):
     project_inputs: Callable[[Params, jax.Array], jax.Array]
     recur: Callable[[Params, jax.Array, jax.Array], jax.Array]
     state_size: Callable[[int], int]
+    update: Callable[[jax.Array, jax.Array], jax.Array] | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,6 +105,18 @@ def _project(params: Params, xs: jax.Array) -> jax.Array:
     return flat.reshape(*xs.shape[:-1], flat.shape[-1])
 
 
+def _product_recur(
+    update: Callable[[jax.Array, jax.Array], jax.Array],
+) -> Callable[[Params, jax.Array, jax.Array], jax.Array]:
+    """recur(p, state, px) = update(state, px + h W), h the first n entries of the state."""
+
+    def recur(params: Params, state: jax.Array, px: jax.Array) -> jax.Array:
+        n = params["W"].shape[0]
+        return update(state, px + state[..., :n] @ params["W"])
+
+    return recur
+
+
 # ---------------------------------------------------------------------------------------------
 # Vanilla RNN: h' = tanh(A x + W h + b)
 
@@ -108,9 +126,12 @@ def _vanilla_init(key: jax.Array, n_in: int, n_hidden: int, update_bias: float =
     return _init_weights(key, n_in, n_hidden, 1, jnp.zeros(n_hidden))
 
 
-def _vanilla_recur(params: Params, h: jax.Array, px: jax.Array) -> jax.Array:
-    """h [n], px = A x + b [n] -> tanh(px + W h) [n]."""
-    return jnp.tanh(px + h @ params["W"])
+def _vanilla_update(h: jax.Array, pre: jax.Array) -> jax.Array:
+    """h [n], pre = A x + b + W h [n] -> tanh(pre) [n]."""
+    return jnp.tanh(pre)
+
+
+_vanilla_recur = _product_recur(_vanilla_update)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,11 +145,14 @@ def _ugrnn_init(key: jax.Array, n_in: int, n_hidden: int, update_bias: float = 1
     return _init_weights(key, n_in, n_hidden, 2, bias)
 
 
-def _ugrnn_recur(params: Params, h: jax.Array, px: jax.Array) -> jax.Array:
-    """h [n], px [2n] -> h' [n]."""
-    pre_c, pre_u = jnp.split(px + h @ params["W"], 2, axis=-1)
+def _ugrnn_update(h: jax.Array, pre: jax.Array) -> jax.Array:
+    """h [n], pre = A x + b + W h [2n] -> h' [n]."""
+    pre_c, pre_u = jnp.split(pre, 2, axis=-1)
     u = jax.nn.sigmoid(pre_u)
     return u * h + (1.0 - u) * jnp.tanh(pre_c)
+
+
+_ugrnn_recur = _product_recur(_ugrnn_update)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,17 +201,19 @@ def _lstm_init(key: jax.Array, n_in: int, n_hidden: int, update_bias: float = 1.
     return _init_weights(key, n_in, n_hidden, 4, bias)
 
 
-def _lstm_recur(params: Params, state: jax.Array, px: jax.Array) -> jax.Array:
-    """state [2n] = [h; c], px [4n] -> [h'; c'] [2n]."""
+def _lstm_update(state: jax.Array, pre: jax.Array) -> jax.Array:
+    """state [2n] = [h; c], pre = A x + b + W h [4n] -> [h'; c'] [2n]."""
     n = state.shape[-1] // 2
-    h, c = state[..., :n], state[..., n:]
-    pre = px + h @ params["W"]
+    c = state[..., n:]
     gates = jax.nn.sigmoid(pre[..., : 3 * n])
     i, f, o = gates[..., :n], gates[..., n : 2 * n], gates[..., 2 * n :]
     g = jnp.tanh(pre[..., 3 * n :])
     c_next = f * c + i * g
     h_next = o * jnp.tanh(c_next)
     return jnp.concatenate([h_next, c_next], axis=-1)
+
+
+_lstm_recur = _product_recur(_lstm_update)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,13 +240,13 @@ def _double(n: int) -> int:
 
 _CELLS: dict[str, Cell] = {
     "vanilla": Cell("vanilla", _vanilla_init, _make_step(_vanilla_recur), _project,
-                    _vanilla_recur, _hidden),
-    "ugrnn": Cell("ugrnn", _ugrnn_init, _make_step(_ugrnn_recur), _project,
-                  _ugrnn_recur, _hidden),
+                    _vanilla_recur, _hidden, _vanilla_update),
+    "ugrnn": Cell("ugrnn", _ugrnn_init, _make_step(_ugrnn_recur), _project, _ugrnn_recur,
+                  _hidden, _ugrnn_update),
     "gru": Cell("gru", _gru_init, _make_step(_gru_recur), _project, _gru_recur,
                 _hidden),
     "lstm": Cell("lstm", _lstm_init, _make_step(_lstm_recur), _project, _lstm_recur,
-                 _double),
+                 _double, _lstm_update),
 }
 
 

@@ -213,24 +213,106 @@ def _gru_recurrence_bwd(
 gru_recurrence.defvjp(_gru_recurrence_fwd, _gru_recurrence_bwd)
 
 
+# ---------------------------------------------------------------------------------------------
+# Vanilla, UGRNN and LSTM: the same hand-written backward pass, for any cell whose recurrent half
+# is one product, state' = update(state, A x + b + W h) (``cells.Cell.update``).
+
+Update = Callable[[jax.Array, jax.Array], jax.Array]
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
+def product_recurrence(
+    update: Update, w: jax.Array, h0: jax.Array, projected: jax.Array, valid: jax.Array
+) -> jax.Array:
+    """All states of a one-product cell, time-major, with a fast reverse-mode derivative.
+
+    Args:
+        update: ``(state [B, S], pre [B, k n]) -> state' [B, S]`` (a cell's ``update``).
+        w: recurrent weights W [n, k n] acting on h, the first n entries of the state.
+        h0: initial states [B, S].
+        projected: input projections A x + b [L, B, k n].
+        valid: [L, B] bool; where False the state is carried unchanged.
+
+    Returns:
+        states [L, B, S]: the same values as a ``lax.scan`` of the cell's ``recur``. The backward
+        loop propagates only the state cotangent (through ``jax.vjp`` of ``update``, which XLA
+        fuses); dW is one product over all steps. Reverse mode only.
+    """
+    return _product_forward(update, w, h0, projected, valid)[0]
+
+
+def _product_forward(
+    update: Update, w: jax.Array, h0: jax.Array, projected: jax.Array, valid: jax.Array
+) -> tuple[jax.Array, jax.Array]:
+    n = w.shape[0]
+
+    def body(state: jax.Array, inputs: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, Any]:
+        px, is_valid = inputs
+        pre = px + state[:, :n] @ w
+        state_next = jnp.where(is_valid[:, None], update(state, pre), state)
+        return state_next, (state_next, pre)
+
+    _, (states, pres) = lax.scan(body, h0, (projected, valid))
+    return states, pres
+
+
+def _product_recurrence_fwd(
+    update: Update, w: jax.Array, h0: jax.Array, projected: jax.Array, valid: jax.Array
+) -> tuple[jax.Array, tuple[jax.Array, ...]]:
+    states, pres = _product_forward(update, w, h0, projected, valid)
+    return states, (w, h0, valid, states, pres)
+
+
+def _product_recurrence_bwd(
+    update: Update, residuals: tuple[jax.Array, ...], d_states: jax.Array
+) -> tuple[jax.Array, jax.Array, jax.Array, None]:
+    w, h0, valid, states, pres = residuals
+    n = w.shape[0]
+    w_t = w.T
+    state_prev = jnp.concatenate([h0[None], states[:-1]], axis=0)  # [L, B, S]
+
+    def body(d_state: jax.Array, inputs: tuple[jax.Array, ...]) -> tuple[jax.Array, Any]:
+        d_out, is_valid, state, pre = inputs
+        total = d_out + d_state  # cotangent of the state after this step
+        keep = is_valid[:, None]
+        _, pullback = jax.vjp(update, state, pre)
+        d_direct, d_pre = pullback(jnp.where(keep, total, 0.0))
+        d_through_w = d_pre @ w_t  # [B, n]: h enters pre only through W h
+        if d_direct.shape[-1] > n:  # the LSTM's [h; c]: W acts on h only
+            d_through_w = jnp.pad(d_through_w, ((0, 0), (0, d_direct.shape[-1] - n)))
+        return d_direct + d_through_w + jnp.where(keep, 0.0, total), d_pre
+
+    d_h0, d_pres = lax.scan(
+        body, jnp.zeros_like(h0), (d_states, valid, state_prev, pres), reverse=True
+    )
+    d_w = state_prev[..., :n].reshape(-1, n).T @ d_pres.reshape(-1, d_pres.shape[-1])
+    return d_w, d_h0, d_pres, None
+
+
+product_recurrence.defvjp(_product_recurrence_fwd, _product_recurrence_bwd)
+
+
 def training_logits(
     params: Params, cell_name: str, tokens: jax.Array, lengths: jax.Array
 ) -> jax.Array:
-    """:func:`classifier_logits` with the GRU's fast reverse-mode derivative (training).
+    """:func:`classifier_logits` with a fast hand-written reverse-mode derivative (training).
 
-    Same values; for the GRU the gradient comes from :func:`gru_recurrence`'s hand-written
-    backward pass (no forward-mode derivative). Other cells: plain autodiff.
+    Same values; the gradient comes from :func:`gru_recurrence` (GRU) or
+    :func:`product_recurrence` (vanilla, UGRNN, LSTM) instead of autodiff of the scan. No
+    forward-mode derivative.
     """
-    if cell_name != "gru":
-        return classifier_logits(params, cell_name, tokens, lengths)
+    cell = cells.get_cell(cell_name)
     cell_params = params["cell"]
     n_docs, n_steps = tokens.shape
-    if n_steps == 0:
-        return readout(params, jnp.broadcast_to(params["h0"], (n_docs, params["h0"].shape[0])))
-    projected = cells.get_cell("gru").project_inputs(cell_params, params["embedding"][tokens.T])
-    valid = jnp.arange(n_steps)[:, None] < lengths[None, :]
     h0 = jnp.broadcast_to(params["h0"], (n_docs, params["h0"].shape[0]))
-    states = gru_recurrence(cell_params["W"], h0, projected, valid)
+    if n_steps == 0:
+        return readout(params, h0)
+    projected = cell.project_inputs(cell_params, params["embedding"][tokens.T])
+    valid = jnp.arange(n_steps)[:, None] < lengths[None, :]
+    if cell.update is None:
+        states = gru_recurrence(cell_params["W"], h0, projected, valid)
+    else:
+        states = product_recurrence(cell.update, cell_params["W"], h0, projected, valid)
     return readout(params, states[-1])  # padded steps carry the state: the last is final
 
 

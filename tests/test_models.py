@@ -97,19 +97,21 @@ def test_bow_logit_is_sum_of_token_weights_plus_bias():
 
 
 @pytest.mark.slow
-def test_gru_hand_written_backward_matches_autodiff():
-    # training_logits: same logits, and its custom reverse pass gives the autodiff gradient of
-    # classifier_logits for every parameter (float64, with padding and an empty document).
+@pytest.mark.parametrize("cell", cells.CELL_NAMES)
+def test_hand_written_backward_matches_autodiff(cell):
+    # training_logits: same logits, and its custom reverse pass (gru_recurrence for the GRU,
+    # product_recurrence for the others) gives the autodiff gradient of classifier_logits for
+    # every parameter (float64, with padding and an empty document).
     with jax.enable_x64(True):
         params = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.float64),
-                                        make_params("gru", seed=5))
+                                        make_params(cell, seed=5))
         rng = np.random.default_rng(5)
         tokens = jnp.asarray(rng.integers(2, VOCAB, size=(4, 9)), jnp.int32)
         lengths = jnp.asarray([9, 3, 0, 6], jnp.int32)
         weights = jnp.asarray([1.0, -2.0, 0.5, 1.5])
 
         def loss(logits_fn):
-            return lambda p: (logits_fn(p, "gru", tokens, lengths) * weights).sum()
+            return lambda p: (logits_fn(p, cell, tokens, lengths) * weights).sum()
 
         value, fused = jax.jit(jax.value_and_grad(loss(models.training_logits)))(params)
         expected, autodiff = jax.jit(jax.value_and_grad(loss(models.classifier_logits)))(params)
