@@ -9,9 +9,10 @@ A run is described by a ``shape`` dict: ``vocab, embed, hidden, batch, length`` 
 ``cell`` (one of ``rnnctx_utils.cells.CELL_NAMES``, default ``"gru"``), ``threads`` (PyTorch /
 BLAS threads; default: the library's choice), ``malloc_reuse`` (0: glibc's defaults, see
 :mod:`rnnctx_utils.allocator`), ``setting`` (the PyTorch variant, see :data:`TORCH_SETTINGS`),
-``onednn`` (0: PyTorch without oneDNN), ``profile`` (JAX: also time the forward pass and the
-gradient alone) and ``budget`` (seconds of warm-up and timed steps, after which a run stops
-early, keeping at least one timed step).
+``onednn`` (0: PyTorch without oneDNN), ``flush_denormal`` (1: PyTorch flushes float32
+subnormals to zero, as XLA's CPU backend always does; see :func:`run_torch`), ``profile``
+(JAX: also time the forward pass and the gradient alone) and ``budget`` (seconds of warm-up
+and timed steps, after which a run stops early, keeping at least one timed step).
 
 PyTorch is a benchmark-only dependency (CPU build); without it the PyTorch runs report
 ``skipped``.
@@ -286,6 +287,11 @@ def run_torch(shape: dict[str, Any], steps: int, warmup: int) -> dict[str, Any]:
         torch.set_num_threads(shape["threads"])
     if shape.get("onednn") == 0:
         torch.backends.mkldnn.enabled = False
+    # XLA's CPU backend runs with subnormal floats flushed to zero (FTZ/DAZ); PyTorch keeps them
+    # by default. A recurrent backward pass makes many (products of saturated gate derivatives),
+    # and arithmetic on subnormals is slow in hardware: measured here, PyTorch 2.14's nn.GRU and
+    # nn.LSTM steps took 3.4-3.8 s with them and 0.3-0.4 s flushed, the same code.
+    flush_denormal = bool(shape.get("flush_denormal")) and torch.set_flush_denormal(True)
     torch.manual_seed(0)
     vocab, batch, length = shape["vocab"], shape["batch"], shape["length"]
     model = torch_classifier(torch, shape)
@@ -314,7 +320,8 @@ def run_torch(shape: dict[str, Any], steps: int, warmup: int) -> dict[str, Any]:
     loss = timing.pop("last")
     return timing | {
         "framework": "torch", "version": torch.__version__, "threads": torch.get_num_threads(),
-        "first_step_seconds": first_seconds, "loss": loss, "build": torch_build(),
+        "flush_denormal": flush_denormal, "first_step_seconds": first_seconds, "loss": loss,
+        "build": torch_build(),
     }
 
 

@@ -27,13 +27,15 @@ steps (a shared machine's load comes in spikes; the load average is printed with
 run stops early after ``--budget`` seconds: two-thread PyTorch slows tenfold and more when
 other processes hold the cores). Per
 cell, JAX runs before and after the PyTorch variants and the mean of the two medians is compared
-with the fastest PyTorch variant (:data:`TORCH_VARIANTS`: default threads or one, glibc's malloc
-or this package's settings, see ``bench_training.py``). Printed per cell: ms per step,
-tokens/s, JAX / PyTorch ratio, achieved GFLOP/s and its fraction of the machine's float32
-matmul rate at the cell's recurrent shape [B, H] x [H, k H] (best of numpy's BLAS with default
-and one thread and a jitted JAX scan). ``--profile`` also times the
-JAX forward pass and the loss gradient alone (backward = gradient − forward; the rest of the
-step is the optimiser).
+with the fastest PyTorch variant (:data:`TORCH_VARIANTS`: PyTorch exactly as installed, then
+with float32 subnormals flushed to zero as XLA runs, default threads or one, glibc's malloc or
+this package's settings, see ``bench_training.py``). Flushing subnormals is what makes PyTorch
+fast here: as installed, its recurrent backward passes ran about ten times slower on them.
+Printed per cell: ms per step, tokens/s, JAX / PyTorch ratio, achieved GFLOP/s and its
+fraction of the machine's float32 matmul rate at the cell's recurrent shape [B, H] x [H, k H]
+(best of numpy's BLAS with default and one thread and a jitted JAX scan). ``--profile`` also
+times the JAX forward pass and the loss gradient alone (backward = gradient − forward; the rest
+of the step is the optimiser).
 
 PyTorch is a benchmark-only dependency (``.venv/bin/pip install torch``, the CPU build where the
 index has it); without it the JAX half runs and says so.
@@ -67,21 +69,29 @@ TARGET_MATMUL_FRACTION = 0.8  # the GRU's
 # (label, changes to the run's shape). PyTorch runs with glibc's malloc defaults (as its users
 # run it) unless "malloc reuse" (this package's glibc settings, rnnctx_utils.allocator) says
 # otherwise: with glibc's defaults its [B, k H] temporaries are mmap'ed afresh at every step.
-_REUSE = {"malloc_reuse": 1}
-_MODULE_VARIANTS = [("nn module", {}), ("nn module, 1 thread", {"threads": 1}),
-                    ("nn module, malloc reuse", _REUSE),
-                    ("nn module, 1 thread, malloc reuse", _REUSE | {"threads": 1})]
+# "denormals flushed": subnormal floats flushed to zero, as XLA always runs (see
+# _common.run_torch: PyTorch's default keeps them, which made its steps about ten times slower
+# here). The first variant is PyTorch exactly as installed; the ratio uses the fastest.
+_FLUSH = {"flush_denormal": 1}
+_REUSE = _FLUSH | {"malloc_reuse": 1}
+_MODULE_VARIANTS = [("nn module, PyTorch defaults", {}),
+                    ("nn module, denormals flushed", _FLUSH),
+                    ("nn module, denormals flushed, malloc reuse", _REUSE),
+                    ("nn module, denormals flushed, malloc reuse, 1 thread",
+                     _REUSE | {"threads": 1})]
 TORCH_VARIANTS: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "vanilla": _MODULE_VARIANTS,
     "gru": _MODULE_VARIANTS,
-    "lstm": _MODULE_VARIANTS + [("nn module without oneDNN, malloc reuse",
+    "lstm": _MODULE_VARIANTS + [("nn module without oneDNN, denormals flushed, malloc reuse",
                                  _REUSE | {"onednn": 0})],
-    "ugrnn": [("eager loop", {"setting": "eager"}),
-              ("eager loop, malloc reuse", _REUSE | {"setting": "eager"}),
-              ("eager loop, 1 thread, malloc reuse", _REUSE | {"setting": "eager",
-                                                               "threads": 1}),
-              ("jit.script loop, malloc reuse", _REUSE | {"setting": "script"}),
-              ("compiled cell step, malloc reuse", _REUSE | {"setting": "compile"})],
+    "ugrnn": [("eager loop, PyTorch defaults", {"setting": "eager"}),
+              ("eager loop, denormals flushed, malloc reuse", _REUSE | {"setting": "eager"}),
+              ("eager loop, denormals flushed, malloc reuse, 1 thread",
+               _REUSE | {"setting": "eager", "threads": 1}),
+              ("jit.script loop, denormals flushed, malloc reuse",
+               _REUSE | {"setting": "script"}),
+              ("compiled cell step, denormals flushed, malloc reuse",
+               _REUSE | {"setting": "compile"})],
 }
 
 
@@ -153,8 +163,9 @@ def main() -> None:
                  f", first step {run['first_step_seconds']:.1f} s")
         if len(run["step_seconds"]) < args.steps:
             extra += f", {len(run['step_seconds'])} of {args.steps} steps (budget)"
+        denormals = ", denormals flushed" if run.get("flush_denormal") else ""
         print(f"  {label} ({run['threads']} threads, malloc "
-              f"{'reused' if run['malloc_reuse'] else 'glibc default'}): "
+              f"{'reused' if run['malloc_reuse'] else 'glibc default'}{denormals}): "
               f"{seconds * 1e3:.0f} ms/step, {run['tokens_per_second']:,.0f} tokens/s, "
               f"{run['gflops']:.1f} GFLOP/s ({100 * run['gflops'] / peak:.0f}% of matmul), "
               f"{run['faults_per_step']:,.0f} page faults/step, peak RSS "
@@ -204,7 +215,7 @@ def main() -> None:
           f"rate at [{shape['batch']}, {shape['hidden']}] x [{shape['hidden']}, k "
           f"{shape['hidden']}])")
     header = (f"{'cell':8} {'JAX ms':>7} {'tokens/s':>9} {'GFLOP/s':>8} {'%mm':>4} | "
-              f"{'torch ms':>8} {'tokens/s':>9} {'%mm':>4} {'setting':34} | {'ratio':>6}")
+              f"{'torch ms':>8} {'tokens/s':>9} {'%mm':>4} {'setting':52} | {'ratio':>6}")
     print(header)
     print("-" * len(header))
 
@@ -222,7 +233,7 @@ def main() -> None:
                  else "-")
         row["ratio"] = row["torch"] / row["jax"] if ratio != "-" else None
         print(f"{row['cell']:8} {jax_ms:>7} {jax_tok:>9} {jax_gf:>8} {jax_mm:>4} | "
-              f"{torch_ms:>8} {torch_tok:>9} {torch_mm:>4} {row.get('torch_setting', '-'):34} | "
+              f"{torch_ms:>8} {torch_tok:>9} {torch_mm:>4} {row.get('torch_setting', '-'):52} | "
               f"{ratio:>6}")
     print(f"targets: JAX >= {TARGET_RATIO}x the fastest PyTorch variant for every cell; the GRU "
           f"at >= {100 * TARGET_MATMUL_FRACTION:.0f}% of the matmul rate")

@@ -74,11 +74,15 @@ def main() -> None:
     # JAX runs before and after PyTorch and the two are averaged: the speed of a shared
     # machine drifts over the minutes PyTorch takes, and bracketing cancels a steady drift.
     # PyTorch with glibc's defaults (as its users run it) and with the settings this package
-    # applies; JAX also once without them, to show what they are worth.
+    # applies; JAX also once without them, to show what they are worth. PyTorch exactly as
+    # installed keeps subnormal floats, which made its GRU step ~10x slower here; XLA flushes
+    # them, so the other PyTorch runs do too (_common.run_torch).
+    flush = {"flush_denormal": 1}
     runs = [("jax_before", shape), ("torch", shape | {"malloc_reuse": 0}),
-            ("torch_1_thread", shape | {"threads": 1, "malloc_reuse": 0}),
-            ("torch_malloc_reuse", shape), ("jax_glibc_default", shape | {"malloc_reuse": 0}),
-            ("jax_after", shape)]
+            ("torch_flushed", shape | flush | {"malloc_reuse": 0}),
+            ("torch_flushed_1_thread", shape | flush | {"threads": 1, "malloc_reuse": 0}),
+            ("torch_flushed_malloc_reuse", shape | flush),
+            ("jax_glibc_default", shape | {"malloc_reuse": 0}), ("jax_after", shape)]
     for framework, run_shape in runs:
         target = framework.split("_")[0]
         warmup = args.jax_warmup if target == "jax" else args.warmup
@@ -93,6 +97,7 @@ def main() -> None:
         memory = (f", step buffers {result['step_buffer_mib']:.0f} MiB (XLA)"
                   if "step_buffer_mib" in result else "")
         malloc = "reused" if result["malloc_reuse"] else "glibc default"
+        malloc += ", denormals flushed" if result.get("flush_denormal") else ""
         print(f"{framework} {result['version']} ({result.get('threads', 'default')} threads, "
               f"malloc {malloc}): {seconds * 1e3:.0f} ms/step, "
               f"{result['faults_per_step']:,.0f} page faults/step, "
@@ -114,7 +119,8 @@ def main() -> None:
               f"{tokens_per_step / seconds:,.0f} tokens/s, "
               f"{100 * flops_step / seconds / 1e9 / peak:.0f}% of matmul")
     torch_rates = [results[name]["tokens_per_second"]
-                   for name in ("torch", "torch_1_thread", "torch_malloc_reuse")
+                   for name in ("torch", "torch_flushed", "torch_flushed_1_thread",
+                                "torch_flushed_malloc_reuse")
                    if "tokens_per_second" in results[name]]
     if torch_rates and "tokens_per_second" in results.get("jax", {}):
         ratio = results["jax"]["tokens_per_second"] / max(torch_rates)
