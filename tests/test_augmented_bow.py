@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -243,6 +245,23 @@ def test_length_groups_and_trimmed_prediction_are_exact():
     fit = ab.train_augmented_bow(model, tokens, lengths, labels, n_steps=60, eval_every=20,
                                  valid=(tokens, lengths, labels))
     assert np.isfinite(fit.loss_history).all() and fit.loss_history.size == 60
+
+
+def test_length_groups_pad_least():
+    # The cuts are the least-padding ones (brute force over every split into at most four
+    # contiguous groups of the sorted documents), quantiles when nothing pads less.
+    rng = np.random.default_rng(7)
+    lengths = np.r_[rng.integers(5, 120, 28), rng.integers(130, 700, 10), [2000]]
+    groups = ab.length_groups(lengths)
+    padded = sum(g.size * width for g, width in groups)
+    widths = np.sort([ab._rounded_width(int(n), int(lengths.max())) for n in lengths])
+    best = min(sum(part.size * part[-1] for part in np.split(widths, list(cuts)) if part.size)
+               for n_cuts in range(4) for cuts in itertools.combinations(range(1, 39), n_cuts))
+    assert padded == best == 11472 < ab._padded_tokens(widths, np.array([10, 20, 30]))  # 24,400
+    assert [(g.size, width) for g, width in groups] == [(28, 128), (6, 512), (4, 704), (1, 2000)]
+    # every width capped at the longest document (SST-2's sentences): equal quantile groups
+    short = np.r_[np.full(90, 3), np.full(10, 20)]
+    assert [g.size for g, _ in ab.length_groups(short)] == [25, 25, 25, 25]
 
 
 @pytest.mark.slow
