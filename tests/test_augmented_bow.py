@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rnnctx_utils import augmented_bow as ab
-from rnnctx_utils import synthetic
+from rnnctx_utils import length_groups, synthetic
 from rnnctx_utils.text import tokenize
 
 V = 40
@@ -228,14 +228,14 @@ def test_length_groups_and_trimmed_prediction_are_exact():
     for row, n in enumerate(lengths):
         tokens[row, :n] = rng.integers(1, V, n)
     labels = rng.integers(0, 2, lengths.size)
-    groups = ab.length_groups(lengths)
-    assert len(groups) == ab.N_LENGTH_GROUPS
+    groups = length_groups.length_groups(lengths)
+    assert len(groups) == length_groups.N_LENGTH_GROUPS
     covered = np.sort(np.concatenate([g for g, _ in groups]))
     np.testing.assert_array_equal(covered, np.arange(lengths.size))
     for g, width in groups:  # every group padded to (at least) its longest document only
         assert lengths[g].max() <= width <= lengths.max()
         assert width % 64 == 0 or width == lengths.max()
-    assert len(ab.length_groups(np.full(50, 30))) == 1  # even lengths: one group
+    assert len(length_groups.length_groups(np.full(50, 30))) == 1  # even lengths: one group
     model = ab.AugmentedBow("both", V, modifier_ids=(NEGATOR, INTENSIFIER))
     params = ab.init_params(model, valence=rng.normal(0, 1, V), bias=0.1)
     params["alpha"] = jnp.array([-1.0, 3.0])
@@ -252,16 +252,17 @@ def test_length_groups_pad_least():
     # contiguous groups of the sorted documents), quantiles when nothing pads less.
     rng = np.random.default_rng(7)
     lengths = np.r_[rng.integers(5, 120, 28), rng.integers(130, 700, 10), [2000]]
-    groups = ab.length_groups(lengths)
+    groups = length_groups.length_groups(lengths)
     padded = sum(g.size * width for g, width in groups)
-    widths = np.sort([ab._rounded_width(int(n), int(lengths.max())) for n in lengths])
+    widths = np.sort([length_groups.rounded_width(int(n), int(lengths.max())) for n in lengths])
     best = min(sum(part.size * part[-1] for part in np.split(widths, list(cuts)) if part.size)
                for n_cuts in range(4) for cuts in itertools.combinations(range(1, 39), n_cuts))
-    assert padded == best == 11472 < ab._padded_tokens(widths, np.array([10, 20, 30]))  # 24,400
+    quartiles = length_groups.padded_tokens(widths, np.array([10, 20, 30]))
+    assert padded == best == 11472 < quartiles == 24400
     assert [(g.size, width) for g, width in groups] == [(28, 128), (6, 512), (4, 704), (1, 2000)]
     # every width capped at the longest document (SST-2's sentences): equal quantile groups
     short = np.r_[np.full(90, 3), np.full(10, 20)]
-    assert [g.size for g, _ in ab.length_groups(short)] == [25, 25, 25, 25]
+    assert [g.size for g, _ in length_groups.length_groups(short)] == [25, 25, 25, 25]
 
 
 @pytest.mark.slow
