@@ -123,19 +123,22 @@ def _scan_states(
 
 
 # ---------------------------------------------------------------------------------------------
-# GRU recurrence with a hand-written backward pass (training speed)
+# Recurrences with a hand-written backward pass (training speed)
 #
 # Autodiff of lax.scan accumulates the recurrent weight gradient with one small matrix product
 # per step inside the backward loop. Here the backward loop only propagates the state
 # cotangent; the weight gradient is then one large product over all steps and documents
-# (dW = Σ_t x_t^T δ_t), which a CPU runs several times faster per FLOP.
+# (dW = Σ_t x_t^T δ_t), which a CPU runs several times faster per FLOP. Both recurrences return
+# the final state only (the readout's input): the backward loop then starts from its cotangent
+# and reads no per-step cotangents, and the forward loop keeps the state *before* each step,
+# which is what the backward pass needs (no shifted copy).
 
 
 @jax.custom_vjp
 def gru_recurrence(
     w: jax.Array, h0: jax.Array, projected: jax.Array, valid: jax.Array
 ) -> jax.Array:
-    """All GRU states, time-major, with a fast reverse-mode derivative.
+    """The final GRU state, with a fast reverse-mode derivative.
 
     Args:
         w: recurrent weights W [n, 3n] (blocks u | r | c, as in :mod:`rnnctx_utils.cells`).
@@ -144,15 +147,16 @@ def gru_recurrence(
         valid: [L, B] bool; where False the state is carried unchanged.
 
     Returns:
-        states [L, B, n]: the same values as a ``lax.scan`` of ``cells.get_cell("gru").recur``.
-        Reverse mode (grad, vjp) only: no forward-mode derivative.
+        the state after the last step [B, n]: the same values as a ``lax.scan`` of
+        ``cells.get_cell("gru").recur``. Reverse mode (grad, vjp) only.
     """
     return _gru_forward(w, h0, projected, valid)[0]
 
 
 def _gru_forward(
     w: jax.Array, h0: jax.Array, projected: jax.Array, valid: jax.Array
-) -> tuple[jax.Array, tuple[jax.Array, jax.Array, jax.Array]]:
+) -> tuple[jax.Array, tuple[jax.Array, ...]]:
+    """(final state [B, n], (states before each step, u, r, c) each [L, B, n])."""
     n = h0.shape[-1]
     w_gates, w_candidate = w[:, : 2 * n], w[:, 2 * n :]
 
@@ -162,32 +166,29 @@ def _gru_forward(
         u, r = gates[:, :n], gates[:, n:]
         c = jnp.tanh(px[:, 2 * n :] + (r * h) @ w_candidate)
         h_next = jnp.where(is_valid[:, None], u * h + (1.0 - u) * c, h)
-        return h_next, (h_next, u, r, c)
+        return h_next, (h, u, r, c)
 
-    _, (states, u, r, c) = lax.scan(body, h0, (projected, valid))
-    return states, (u, r, c)
+    return lax.scan(body, h0, (projected, valid))
 
 
 def _gru_recurrence_fwd(
     w: jax.Array, h0: jax.Array, projected: jax.Array, valid: jax.Array
 ) -> tuple[jax.Array, tuple[jax.Array, ...]]:
-    states, (u, r, c) = _gru_forward(w, h0, projected, valid)
-    return states, (w, h0, valid, states, u, r, c)
+    final, (h_prev, u, r, c) = _gru_forward(w, h0, projected, valid)
+    return final, (w, valid, h_prev, u, r, c)
 
 
 def _gru_recurrence_bwd(
-    residuals: tuple[jax.Array, ...], d_states: jax.Array
+    residuals: tuple[jax.Array, ...], d_final: jax.Array
 ) -> tuple[jax.Array, jax.Array, jax.Array, None]:
-    w, h0, valid, states, u, r, c = residuals
-    n = h0.shape[-1]
+    w, valid, h_prev, u, r, c = residuals
+    n = h_prev.shape[-1]
     w_gates_t, w_candidate_t = w[:, : 2 * n].T, w[:, 2 * n :].T
-    h_prev = jnp.concatenate([h0[None], states[:-1]], axis=0)  # [L, B, n]
 
     def body(d_h: jax.Array, inputs: tuple[jax.Array, ...]) -> tuple[jax.Array, Any]:
-        d_out, is_valid, h, u_t, r_t, c_t = inputs
-        total = d_out + d_h  # cotangent of the state after this step
+        is_valid, h, u_t, r_t, c_t = inputs  # d_h: cotangent of the state after this step
         keep = is_valid[:, None]
-        d_new = jnp.where(keep, total, 0.0)
+        d_new = jnp.where(keep, d_h, 0.0)
         # h' = u h + (1 - u) c,  c = tanh(a_c),  a_c = px_c + (r h) W_c,  u, r = σ(a_g)
         d_pre_c = d_new * (1.0 - u_t) * (1.0 - c_t * c_t)
         d_rh = d_pre_c @ w_candidate_t
@@ -195,11 +196,11 @@ def _gru_recurrence_bwd(
         d_pre_r = d_rh * h * r_t * (1.0 - r_t)
         d_pre_gates = jnp.concatenate([d_pre_u, d_pre_r], axis=-1)
         d_h_prev = (d_new * u_t + d_rh * r_t + d_pre_gates @ w_gates_t
-                    + jnp.where(keep, 0.0, total))
+                    + jnp.where(keep, 0.0, d_h))
         return d_h_prev, (d_pre_gates, d_pre_c)
 
     d_h0, (d_pre_gates, d_pre_c) = lax.scan(
-        body, jnp.zeros_like(h0), (d_states, valid, h_prev, u, r, c), reverse=True
+        body, d_final, (valid, h_prev, u, r, c), reverse=True
     )
     # Σ_t x_t^T δ_t as 2-D products over (time · batch): an einsum contracting two axes
     # runs several times slower on XLA's CPU backend.
@@ -213,9 +214,8 @@ def _gru_recurrence_bwd(
 gru_recurrence.defvjp(_gru_recurrence_fwd, _gru_recurrence_bwd)
 
 
-# ---------------------------------------------------------------------------------------------
-# Vanilla, UGRNN and LSTM: the same hand-written backward pass, for any cell whose recurrent half
-# is one product, state' = update(state, A x + b + W h) (``cells.Cell.update``).
+# Vanilla, UGRNN and LSTM: the same backward pass for any cell whose recurrent half is one
+# product, state' = update(state, A x + b + W h) (``cells.Cell.update``).
 
 Update = Callable[[jax.Array, jax.Array], jax.Array]
 
@@ -224,7 +224,7 @@ Update = Callable[[jax.Array, jax.Array], jax.Array]
 def product_recurrence(
     update: Update, w: jax.Array, h0: jax.Array, projected: jax.Array, valid: jax.Array
 ) -> jax.Array:
-    """All states of a one-product cell, time-major, with a fast reverse-mode derivative.
+    """The final state of a one-product cell, with a fast reverse-mode derivative.
 
     Args:
         update: ``(state [B, S], pre [B, k n]) -> state' [B, S]`` (a cell's ``update``).
@@ -234,57 +234,52 @@ def product_recurrence(
         valid: [L, B] bool; where False the state is carried unchanged.
 
     Returns:
-        states [L, B, S]: the same values as a ``lax.scan`` of the cell's ``recur``. The backward
-        loop propagates only the state cotangent (through ``jax.vjp`` of ``update``, which XLA
-        fuses); dW is one product over all steps. Reverse mode only.
+        the state after the last step [B, S]: the same values as a ``lax.scan`` of the cell's
+        ``recur``. The backward loop propagates only the state cotangent (through ``jax.vjp``
+        of ``update``, which XLA fuses); dW is one product over all steps. Reverse mode only.
     """
     return _product_forward(update, w, h0, projected, valid)[0]
 
 
 def _product_forward(
     update: Update, w: jax.Array, h0: jax.Array, projected: jax.Array, valid: jax.Array
-) -> tuple[jax.Array, jax.Array]:
+) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
+    """(final state [B, S], (states before each step [L, B, S], pre [L, B, k n]))."""
     n = w.shape[0]
 
     def body(state: jax.Array, inputs: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, Any]:
         px, is_valid = inputs
         pre = px + state[:, :n] @ w
-        state_next = jnp.where(is_valid[:, None], update(state, pre), state)
-        return state_next, (state_next, pre)
+        return jnp.where(is_valid[:, None], update(state, pre), state), (state, pre)
 
-    _, (states, pres) = lax.scan(body, h0, (projected, valid))
-    return states, pres
+    return lax.scan(body, h0, (projected, valid))
 
 
 def _product_recurrence_fwd(
     update: Update, w: jax.Array, h0: jax.Array, projected: jax.Array, valid: jax.Array
 ) -> tuple[jax.Array, tuple[jax.Array, ...]]:
-    states, pres = _product_forward(update, w, h0, projected, valid)
-    return states, (w, h0, valid, states, pres)
+    final, (state_prev, pres) = _product_forward(update, w, h0, projected, valid)
+    return final, (w, valid, state_prev, pres)
 
 
 def _product_recurrence_bwd(
-    update: Update, residuals: tuple[jax.Array, ...], d_states: jax.Array
+    update: Update, residuals: tuple[jax.Array, ...], d_final: jax.Array
 ) -> tuple[jax.Array, jax.Array, jax.Array, None]:
-    w, h0, valid, states, pres = residuals
+    w, valid, state_prev, pres = residuals
     n = w.shape[0]
     w_t = w.T
-    state_prev = jnp.concatenate([h0[None], states[:-1]], axis=0)  # [L, B, S]
 
     def body(d_state: jax.Array, inputs: tuple[jax.Array, ...]) -> tuple[jax.Array, Any]:
-        d_out, is_valid, state, pre = inputs
-        total = d_out + d_state  # cotangent of the state after this step
+        is_valid, state, pre = inputs  # d_state: cotangent of the state after this step
         keep = is_valid[:, None]
         _, pullback = jax.vjp(update, state, pre)
-        d_direct, d_pre = pullback(jnp.where(keep, total, 0.0))
+        d_direct, d_pre = pullback(jnp.where(keep, d_state, 0.0))
         d_through_w = d_pre @ w_t  # [B, n]: h enters pre only through W h
         if d_direct.shape[-1] > n:  # the LSTM's [h; c]: W acts on h only
             d_through_w = jnp.pad(d_through_w, ((0, 0), (0, d_direct.shape[-1] - n)))
-        return d_direct + d_through_w + jnp.where(keep, 0.0, total), d_pre
+        return d_direct + d_through_w + jnp.where(keep, 0.0, d_state), d_pre
 
-    d_h0, d_pres = lax.scan(
-        body, jnp.zeros_like(h0), (d_states, valid, state_prev, pres), reverse=True
-    )
+    d_h0, d_pres = lax.scan(body, d_final, (valid, state_prev, pres), reverse=True)
     d_w = state_prev[..., :n].reshape(-1, n).T @ d_pres.reshape(-1, d_pres.shape[-1])
     return d_w, d_h0, d_pres, None
 
@@ -310,10 +305,10 @@ def training_logits(
     projected = cell.project_inputs(cell_params, params["embedding"][tokens.T])
     valid = jnp.arange(n_steps)[:, None] < lengths[None, :]
     if cell.update is None:
-        states = gru_recurrence(cell_params["W"], h0, projected, valid)
+        final = gru_recurrence(cell_params["W"], h0, projected, valid)
     else:
-        states = product_recurrence(cell.update, cell_params["W"], h0, projected, valid)
-    return readout(params, states[-1])  # padded steps carry the state: the last is final
+        final = product_recurrence(cell.update, cell_params["W"], h0, projected, valid)
+    return readout(params, final)  # padded steps carry the state: the last is final
 
 
 @functools.partial(jax.jit, static_argnames=("cell_name",))
